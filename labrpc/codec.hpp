@@ -1,0 +1,149 @@
+// The codec: what labgob is to the Go labs. Encodes a value into self-contained bytes
+// (cereal's binary archive) and decodes it back; RPC arguments and replies, Raft's
+// persisted state, snapshots and commands all cross boundaries as these bytes.
+//
+// A type is encodable when cereal can serialise it: a member
+//   template <class Archive> void serialize(Archive& ar) { ar(field1, field2); }
+// or a free serialize function. Anything else is a compile-time error naming the type,
+// as are pointers and views, which would share memory between peers.
+//
+// Decoding never has undefined behaviour: truncated input, a length prefix longer than
+// what is left, or trailing bytes throw CodecError naming the expected type and offset.
+//
+// Pure functions: callable from any task, never block.
+#pragma once
+
+#include <cereal/archives/binary.hpp>
+#include <cereal/types/map.hpp>
+#include <cereal/types/optional.hpp>
+#include <cereal/types/string.hpp>
+#include <cereal/types/utility.hpp>
+#include <cereal/types/vector.hpp>
+
+#include <cstdint>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <typeinfo>
+#include <vector>
+
+namespace lab {
+
+using Bytes = std::vector<uint8_t>;
+
+class CodecError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// A readable name for a type ("raft::AppendEntriesArgs").
+std::string demangle(const char* mangled);
+template <class T>
+std::string type_name() {
+  return demangle(typeid(T).name());
+}
+
+// Reads cereal's binary format, refusing any read or length prefix that goes past the
+// end of the input (a corrupt length would otherwise ask for gigabytes).
+class BoundedInputArchive
+    : public cereal::InputArchive<BoundedInputArchive, cereal::AllowEmptyClassElision> {
+ public:
+  BoundedInputArchive(const uint8_t* data, size_t size)
+      : cereal::InputArchive<BoundedInputArchive, cereal::AllowEmptyClassElision>(this),
+        data_(data),
+        size_(size) {}
+
+  void loadBinary(void* out, size_t n);
+  // Every element of a sized container takes at least one byte.
+  void checkLength(uint64_t length) const;
+  size_t offset() const { return offset_; }
+  size_t size() const { return size_; }
+
+ private:
+  const uint8_t* data_;
+  size_t size_;
+  size_t offset_ = 0;
+};
+
+template <class T>
+std::enable_if_t<std::is_arithmetic_v<T>> CEREAL_LOAD_FUNCTION_NAME(BoundedInputArchive& ar,
+                                                                     T& t) {
+  ar.loadBinary(std::addressof(t), sizeof(t));
+}
+template <class T>
+void CEREAL_LOAD_FUNCTION_NAME(BoundedInputArchive& ar, cereal::NameValuePair<T>& t) {
+  ar(t.value);
+}
+template <class T>
+void CEREAL_LOAD_FUNCTION_NAME(BoundedInputArchive& ar, cereal::SizeTag<T>& t) {
+  ar(t.size);
+  ar.checkLength(static_cast<uint64_t>(t.size));
+}
+template <class T>
+void CEREAL_LOAD_FUNCTION_NAME(BoundedInputArchive& ar, cereal::BinaryData<T>& t) {
+  ar.loadBinary(t.data, static_cast<size_t>(t.size));
+}
+
+template <class T>
+inline constexpr bool is_encodable_v =
+    cereal::traits::is_output_serializable<T, cereal::BinaryOutputArchive>::value;
+
+template <class T>
+void check_encodable() {
+  static_assert(!std::is_pointer_v<T> && !std::is_reference_v<T>,
+                "lab codec: pointers and references cannot cross the network; send values");
+  static_assert(is_encodable_v<T>,
+                "lab codec: this type has no serialize() function. Add "
+                "`template <class Archive> void serialize(Archive& ar) { ar(field1, field2, "
+                "...); }` listing every field (see the instantiation below for the type)");
+}
+
+template <class T>
+Bytes encode(const T& value) {
+  check_encodable<T>();
+  std::ostringstream out(std::ios::binary);
+  {
+    cereal::BinaryOutputArchive archive(out);
+    archive(value);
+  }
+  const std::string& s = out.str();
+  return Bytes(s.begin(), s.end());
+}
+
+// Overwrites every field of `out`. Throws CodecError naming T on bad input.
+template <class T>
+void decode_into(const uint8_t* data, size_t size, T& out) {
+  check_encodable<T>();
+  BoundedInputArchive archive(data, size);
+  try {
+    archive(out);
+  } catch (const CodecError& e) {
+    throw CodecError("cannot decode " + type_name<T>() + ": " + e.what());
+  } catch (const std::exception& e) {
+    throw CodecError("cannot decode " + type_name<T>() + " at offset " +
+                     std::to_string(archive.offset()) + ": " + e.what());
+  }
+  if (archive.offset() != size) {
+    throw CodecError("cannot decode " + type_name<T>() + ": " +
+                     std::to_string(size - archive.offset()) + " trailing bytes at offset " +
+                     std::to_string(archive.offset()) + " of " + std::to_string(size));
+  }
+}
+template <class T>
+void decode_into(const Bytes& bytes, T& out) {
+  decode_into(bytes.data(), bytes.size(), out);
+}
+
+template <class T>
+T decode(const Bytes& bytes) {
+  T value{};
+  decode_into(bytes, value);
+  return value;
+}
+
+}  // namespace lab
+
+CEREAL_REGISTER_ARCHIVE(lab::BoundedInputArchive)
+CEREAL_SETUP_ARCHIVE_TRAITS(lab::BoundedInputArchive, cereal::BinaryOutputArchive)

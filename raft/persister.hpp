@@ -1,0 +1,41 @@
+// The Persister: where a Raft peer keeps its durable state and snapshot (LAB-SPEC §4).
+// The tester hands each peer one; on a crash it swaps in a copy, so a killed instance
+// that is still running writes only into its old object.
+//
+// Thread-safe; saves store copies and reads return copies. Saving state and snapshot
+// together is atomic. The Persister holds opaque bytes: the reader decodes them with the
+// codec, which reports corrupt or truncated bytes by type and offset.
+#pragma once
+
+#include "labrpc/codec.hpp"
+#include "labrpc/runtime.hpp"
+
+#include <memory>
+
+namespace raft {
+
+using lab::Bytes;
+
+class Persister {
+ public:
+  static std::shared_ptr<Persister> Make() { return std::make_shared<Persister>(); }
+  // An independent Persister with the same contents.
+  std::shared_ptr<Persister> Copy() const;
+
+  void SaveRaftState(const Bytes& state);
+  void SaveStateAndSnapshot(const Bytes& state, const Bytes& snapshot);
+  // 2023+ name for SaveStateAndSnapshot.
+  void Save(const Bytes& state, const Bytes& snapshot) { SaveStateAndSnapshot(state, snapshot); }
+
+  Bytes ReadRaftState() const;
+  Bytes ReadSnapshot() const;
+  size_t RaftStateSize() const;
+  size_t SnapshotSize() const;
+
+ private:
+  mutable lab::Mutex mu_;
+  Bytes raft_state_;
+  Bytes snapshot_;
+};
+
+}  // namespace raft
