@@ -146,4 +146,12 @@ T decode(const Bytes& bytes) {
 }  // namespace lab
 
 CEREAL_REGISTER_ARCHIVE(lab::BoundedInputArchive)
-CEREAL_SETUP_ARCHIVE_TRAITS(lab::BoundedInputArchive, cereal::BinaryOutputArchive)
+// Pairs the bounded reader with cereal's binary writer for cereal's trait checks. (The
+// macro CEREAL_SETUP_ARCHIVE_TRAITS would also re-map the writer, already paired with
+// cereal's own reader.)
+namespace cereal::traits::detail {
+template <>
+struct get_output_from_input<lab::BoundedInputArchive> {
+  using type = cereal::BinaryOutputArchive;
+};
+}  // namespace cereal::traits::detail

@@ -23,6 +23,7 @@
 #include <atomic>
 #include <functional>
 #include <map>
+#include <set>
 #include <memory>
 #include <string>
 #include <vector>
@@ -186,11 +187,9 @@ class Network {
   Route RouteOf(const std::string& end_name) const;  // under mu_
   bool Dead(const Call& call) const;                 // under mu_
   void WakeCalls();                                   // under mu_
-  // Waits on the call until `deadline` or its target dies (or both); false once dead.
-  bool WaitAlive(Lock& lock, Call& call, TimePoint deadline);
 
   mutable Mutex mu_;
-  CondVar topology_changed_;  // any Enable, AddServer, DeleteServer, Cleanup
+  std::set<Call*> in_flight_;  // woken by every Enable, Connect, AddServer, DeleteServer, Cleanup
   Faults faults_;
   bool reliable_ = true;
   bool long_delays_ = false;

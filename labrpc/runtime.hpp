@@ -243,12 +243,9 @@ class World {
   size_t live_tasks() const;
   const std::string& name() const;
 
-  // The calling thread's World, or nullptr.
-  static World* current();
-
  private:
   std::unique_ptr<detail::WorldImpl> impl_;
-  World* previous_;
+  detail::WorldImpl* previous_;
 };
 
 // Fails the caller's World (see World::fail) and throws Cancelled to end the caller.

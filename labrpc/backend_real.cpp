@@ -1,0 +1,409 @@
+// The real backend: tasks are OS threads, locks are real locks, time is the monotonic
+// clock, and timers run on one libuv loop thread. This is the only file (with its
+// header) allowed to touch std::thread, std::mutex, std::condition_variable, clocks and
+// random_device (scripts/check-runtime-rule.sh knows it).
+//
+// Tasks: each World keeps its own pool of threads. go() hands the task to an idle thread
+// of the World or starts a new one, so a blocked task never starves another; threads
+// end with their World, so none outlives its test.
+//
+// Cancellation: a cancelled World wakes every condition-variable wait of its threads
+// (they register while they wait); a wait that races with the cancel still sees it
+// within kCancelPoll.
+#include "labrpc/backend.hpp"
+
+#include <uv.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdio>
+#include <cstdlib>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <random>
+#include <set>
+#include <thread>
+
+namespace lab {
+
+struct Timer::State {
+  std::function<void()> fn;
+  Duration delay;
+  detail::WorldImpl* world = nullptr;
+  // 0 pending, 1 fired, 2 cancelled.
+  std::atomic<int> status{0};
+  uv_timer_t* handle = nullptr;  // owned by the loop thread
+};
+
+namespace detail {
+namespace {
+
+constexpr auto kCancelPoll = std::chrono::milliseconds(200);
+
+std::atomic<size_t> g_live_task_threads{0};
+
+class RealWorld;
+thread_local WorldImpl* tls_world = nullptr;
+
+std::chrono::steady_clock::time_point to_steady(TimePoint t) {
+  if (t == TimePoint::max()) return std::chrono::steady_clock::time_point::max();
+  return std::chrono::steady_clock::time_point(t.time_since_epoch());
+}
+
+class RealMutex final : public MutexImpl {
+ public:
+  void lock() override { mu_.lock(); }
+  void unlock() override { mu_.unlock(); }
+  bool try_lock() override { return mu_.try_lock(); }
+
+ private:
+  std::mutex mu_;
+};
+
+class RealCondVar;
+
+// What a cancelled World must wake: the condition variables its threads wait on.
+class Waiters {
+ public:
+  void add(RealCondVar* cv) {
+    std::lock_guard<std::mutex> g(mu_);
+    waiting_.insert(cv);
+  }
+  void remove(RealCondVar* cv) {
+    std::lock_guard<std::mutex> g(mu_);
+    auto it = waiting_.find(cv);
+    if (it != waiting_.end()) waiting_.erase(it);
+  }
+  void wake_all();
+
+ private:
+  std::mutex mu_;
+  std::multiset<RealCondVar*> waiting_;
+};
+
+class RealWorld final : public WorldImpl {
+ public:
+  RealWorld(std::string name, Duration join_bound)
+      : name_(std::move(name)), join_bound_(join_bound) {}
+  ~RealWorld() override { end(); }
+
+  void spawn(std::string name, std::function<void()> fn) override {
+    std::unique_lock<std::mutex> g(mu_);
+    if (ending_) throw Cancelled("go(" + name + "): world " + name_ + " has ended");
+    queue_.push_back({std::move(name), std::move(fn)});
+    ++live_;
+    if (idle_ > 0) {
+      work_.notify_one();
+      return;
+    }
+    threads_.emplace_back([this] { worker(); });
+  }
+
+  void fail(const std::string& message) override {
+    {
+      std::lock_guard<std::mutex> g(mu_);
+      if (failure_.empty()) failure_ = message.empty() ? "failed" : message;
+    }
+    cancel();
+  }
+  bool failed() const override {
+    std::lock_guard<std::mutex> g(mu_);
+    return !failure_.empty();
+  }
+  std::string failure() const override {
+    std::lock_guard<std::mutex> g(mu_);
+    return failure_;
+  }
+  bool cancelled() const { return cancelled_.load(std::memory_order_acquire); }
+  std::string cancel_reason() const {
+    std::lock_guard<std::mutex> g(mu_);
+    return failure_.empty() ? "world " + name_ + " has ended" : failure_;
+  }
+  Waiters& waiters() { return waiters_; }
+
+  void add_timer(std::shared_ptr<Timer::State> t) {
+    std::lock_guard<std::mutex> g(mu_);
+    std::erase_if(timers_, [](const auto& s) { return s->status.load() != 0; });
+    timers_.push_back(std::move(t));
+  }
+
+  std::vector<std::string> end() override {
+    std::unique_lock<std::mutex> g(mu_);
+    if (ended_) return stragglers_;
+    ending_ = true;
+    auto timers = std::move(timers_);
+    g.unlock();
+    for (auto& t : timers) backend().cancel_timer(t);
+    cancel();
+    g.lock();
+    work_.notify_all();
+    const auto deadline = std::chrono::steady_clock::now() + join_bound_;
+    idle_or_done_.wait_until(g, deadline, [&] { return live_ == 0; });
+    for (const auto& [id, task_name] : running_) stragglers_.push_back(task_name);
+    ended_ = true;
+    auto threads = std::move(threads_);
+    const bool all_done = live_ == 0;
+    g.unlock();
+    if (all_done) {
+      for (auto& t : threads) t.join();
+    } else {
+      std::fprintf(stderr, "lab: world %s: %zu task(s) still running after %.1f s:", name_.c_str(),
+                   stragglers_.size(), std::chrono::duration<double>(join_bound_).count());
+      for (const auto& s : stragglers_) std::fprintf(stderr, " [%s]", s.c_str());
+      std::fprintf(stderr, "; abandoning them\n");
+      // The stragglers still use this object: leak it rather than free it under them.
+      for (auto& t : threads) t.detach();
+      abandoned_ = true;
+    }
+    return stragglers_;
+  }
+  bool abandoned() const override { return abandoned_; }
+
+  size_t live_tasks() const override {
+    std::lock_guard<std::mutex> g(mu_);
+    return live_;
+  }
+  const std::string& name() const override { return name_; }
+
+ private:
+  struct Task {
+    std::string name;
+    std::function<void()> fn;
+  };
+
+  void cancel() {
+    cancelled_.store(true, std::memory_order_release);
+    waiters_.wake_all();
+  }
+
+  void worker() {
+    ++g_live_task_threads;
+    tls_world = this;
+    std::unique_lock<std::mutex> g(mu_);
+    for (;;) {
+      ++idle_;
+      work_.wait(g, [&] { return !queue_.empty() || ending_; });
+      --idle_;
+      if (queue_.empty()) break;
+      Task task = std::move(queue_.front());
+      queue_.pop_front();
+      const auto id = std::this_thread::get_id();
+      running_[id] = task.name;
+      g.unlock();
+      run(task);
+      task = {};
+      g.lock();
+      running_.erase(id);
+      if (--live_ == 0) idle_or_done_.notify_all();
+    }
+    g.unlock();
+    tls_world = nullptr;
+    --g_live_task_threads;
+  }
+
+  void run(Task& task) {
+    try {
+      task.fn();
+    } catch (const Cancelled&) {
+      // The World ended or failed: unwinding is the task's way out.
+    } catch (const std::exception& e) {
+      fail("task " + task.name + ": " + e.what());
+    } catch (...) {
+      fail("task " + task.name + ": unknown exception");
+    }
+  }
+
+  const std::string name_;
+  const Duration join_bound_;
+  mutable std::mutex mu_;
+  std::condition_variable work_;
+  std::condition_variable idle_or_done_;
+  std::deque<Task> queue_;
+  std::vector<std::thread> threads_;
+  std::map<std::thread::id, std::string> running_;
+  std::vector<std::shared_ptr<Timer::State>> timers_;
+  std::vector<std::string> stragglers_;
+  std::string failure_;
+  std::atomic<bool> cancelled_{false};
+  Waiters waiters_;
+  size_t idle_ = 0;
+  size_t live_ = 0;
+  bool ending_ = false;
+  bool ended_ = false;
+  bool abandoned_ = false;
+};
+
+class RealCondVar final : public CondVarImpl {
+ public:
+  void wait_until(Lock& lock, TimePoint deadline) override {
+    auto* world = static_cast<RealWorld*>(tls_world);
+    if (world == nullptr) {
+      cv_.wait_until(lock, to_steady(deadline));
+      return;
+    }
+    if (world->cancelled()) throw Cancelled(world->cancel_reason());
+    world->waiters().add(this);
+    const auto slice_end = std::chrono::steady_clock::now() + kCancelPoll;
+    cv_.wait_until(lock, std::min(to_steady(deadline), slice_end));
+    world->waiters().remove(this);
+    if (world->cancelled()) throw Cancelled(world->cancel_reason());
+  }
+  void notify_one() override { cv_.notify_one(); }
+  void notify_all() override { cv_.notify_all(); }
+
+ private:
+  std::condition_variable_any cv_;
+};
+
+void Waiters::wake_all() {
+  std::lock_guard<std::mutex> g(mu_);
+  for (RealCondVar* cv : waiting_) cv->notify_all();
+}
+
+// The libuv loop thread that runs every timer of the process. Other threads hand it
+// work through a queue and a uv_async_t.
+class TimerLoop {
+ public:
+  TimerLoop() {
+    uv_loop_init(&loop_);
+    uv_async_init(&loop_, &wakeup_, [](uv_async_t* a) { static_cast<TimerLoop*>(a->data)->drain(); });
+    wakeup_.data = this;
+    thread_ = std::thread([this] { uv_run(&loop_, UV_RUN_DEFAULT); });
+  }
+  // The loop lives as long as the process; it is never joined.
+  ~TimerLoop() = delete;
+
+  void post(std::function<void()> fn) {
+    {
+      std::lock_guard<std::mutex> g(mu_);
+      pending_.push_back(std::move(fn));
+    }
+    uv_async_send(&wakeup_);
+  }
+  uv_loop_t* loop() { return &loop_; }
+
+ private:
+  void drain() {
+    std::deque<std::function<void()>> work;
+    {
+      std::lock_guard<std::mutex> g(mu_);
+      work.swap(pending_);
+    }
+    for (auto& fn : work) fn();
+  }
+
+  uv_loop_t loop_;
+  uv_async_t wakeup_;
+  std::mutex mu_;
+  std::deque<std::function<void()>> pending_;
+  std::thread thread_;
+};
+
+TimerLoop& timer_loop() {
+  static TimerLoop* loop = new TimerLoop();
+  return *loop;
+}
+
+// Keeps the timer's state alive while libuv holds the handle.
+struct TimerHandle {
+  uv_timer_t timer;
+  std::shared_ptr<Timer::State> state;
+};
+
+void close_timer(uv_timer_t* handle) {
+  uv_timer_stop(handle);
+  uv_close(reinterpret_cast<uv_handle_t*>(handle),
+           [](uv_handle_t* h) { delete static_cast<TimerHandle*>(h->data); });
+}
+
+class RealBackend final : public Backend {
+ public:
+  TimePoint now() override {
+    return TimePoint(std::chrono::duration_cast<Duration>(
+        std::chrono::steady_clock::now().time_since_epoch()));
+  }
+  std::unique_ptr<MutexImpl> make_mutex() override { return std::make_unique<RealMutex>(); }
+  std::unique_ptr<CondVarImpl> make_condvar() override { return std::make_unique<RealCondVar>(); }
+  std::unique_ptr<WorldImpl> make_world(std::string name, Duration join_bound) override {
+    return std::make_unique<RealWorld>(std::move(name), join_bound);
+  }
+  WorldImpl* current_world() override { return tls_world; }
+  void set_current_world(WorldImpl* world) override { tls_world = world; }
+
+  Timer after(Duration d, std::function<void()> fn) override {
+    auto state = std::make_shared<Timer::State>();
+    state->fn = std::move(fn);
+    state->delay = d;
+    state->world = tls_world;
+    if (auto* world = static_cast<RealWorld*>(tls_world)) world->add_timer(state);
+    timer_loop().post([state] {
+      if (state->status.load() != 0) return;
+      auto* h = new TimerHandle{{}, state};
+      h->timer.data = h;
+      uv_timer_init(timer_loop().loop(), &h->timer);
+      state->handle = &h->timer;
+      const auto ms = std::chrono::ceil<std::chrono::milliseconds>(state->delay).count();
+      uv_timer_start(
+          &h->timer,
+          [](uv_timer_t* t) {
+            auto st = static_cast<TimerHandle*>(t->data)->state;
+            st->handle = nullptr;
+            close_timer(t);
+            int pending = 0;
+            if (!st->status.compare_exchange_strong(pending, 1)) return;
+            tls_world = st->world;
+            try {
+              st->fn();
+            } catch (const Cancelled&) {
+            } catch (const std::exception& e) {
+              if (st->world) st->world->fail(std::string("timer: ") + e.what());
+            }
+            tls_world = nullptr;
+            st->fn = nullptr;
+          },
+          static_cast<uint64_t>(std::max<int64_t>(ms, 0)), 0);
+    });
+    return Timer(state);
+  }
+
+  bool cancel_timer(const std::shared_ptr<Timer::State>& state) override {
+    int pending = 0;
+    if (!state->status.compare_exchange_strong(pending, 2)) return false;
+    // Free the handle and the callback on the loop thread, where libuv lives.
+    timer_loop().post([state] {
+      state->fn = nullptr;
+      if (state->handle != nullptr) {
+        uv_timer_t* h = state->handle;
+        state->handle = nullptr;
+        close_timer(h);
+      }
+    });
+    return true;
+  }
+
+  uint64_t initial_seed() override {
+    if (const char* s = std::getenv("LAB_SEED"); s != nullptr && *s != '\0') {
+      char* end = nullptr;
+      const unsigned long long v = std::strtoull(s, &end, 10);
+      if (*end != '\0') {
+        std::fprintf(stderr, "lab: LAB_SEED=%s is not a number\n", s);
+        std::exit(2);
+      }
+      return v;
+    }
+    std::random_device rd;
+    return (static_cast<uint64_t>(rd()) << 32 | rd()) % 1000000000000ULL;
+  }
+  size_t live_task_threads() override { return g_live_task_threads.load(); }
+};
+
+}  // namespace
+
+Backend& backend() {
+  static RealBackend* real = new RealBackend();
+  return *real;
+}
+
+}  // namespace detail
+}  // namespace lab

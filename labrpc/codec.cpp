@@ -1,0 +1,37 @@
+// The codec's out-of-line parts: type names and the bounds checks of decoding.
+#include "labrpc/codec.hpp"
+
+#include <cxxabi.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+
+namespace lab {
+
+std::string demangle(const char* mangled) {
+  int status = 0;
+  std::unique_ptr<char, void (*)(void*)> name(abi::__cxa_demangle(mangled, nullptr, nullptr, &status),
+                                              std::free);
+  return status == 0 && name ? std::string(name.get()) : std::string(mangled);
+}
+
+void BoundedInputArchive::loadBinary(void* out, size_t n) {
+  if (n > size_ - offset_) {
+    throw CodecError("truncated input: needs " + std::to_string(n) + " bytes at offset " +
+                     std::to_string(offset_) + ", only " + std::to_string(size_ - offset_) +
+                     " left");
+  }
+  if (n > 0) std::memcpy(out, data_ + offset_, n);
+  offset_ += n;
+}
+
+void BoundedInputArchive::checkLength(uint64_t length) const {
+  if (length > size_ - offset_) {
+    throw CodecError("length prefix " + std::to_string(length) + " at offset " +
+                     std::to_string(offset_ - sizeof(uint64_t)) + " exceeds the " +
+                     std::to_string(size_ - offset_) + " bytes left");
+  }
+}
+
+}  // namespace lab

@@ -1,0 +1,134 @@
+// The runtime's public interface, forwarded to the active backend (backend.hpp), plus
+// what is the same in every world: WaitGroup, the run seed and the random streams.
+#include "labrpc/runtime.hpp"
+
+#include "labrpc/backend.hpp"
+
+#include <cstdio>
+
+namespace lab {
+
+using detail::backend;
+
+Clock::time_point Clock::now() { return backend().now(); }
+
+double seconds_since(TimePoint since) {
+  return std::chrono::duration<double>(now() - since).count();
+}
+
+void sleep(Duration d) {
+  thread_local Mutex mu;
+  thread_local CondVar never_notified;
+  const TimePoint deadline = now() + d;
+  Lock lock(mu);
+  while (now() < deadline) never_notified.wait_until(lock, deadline);
+}
+
+void go(std::string name, std::function<void()> fn) {
+  detail::WorldImpl* world = backend().current_world();
+  if (world == nullptr) throw std::logic_error("lab::go(" + name + ") called outside any World");
+  world->spawn(std::move(name), std::move(fn));
+}
+
+bool Timer::cancel() { return state_ && backend().cancel_timer(state_); }
+
+Timer after(Duration d, std::function<void()> fn) { return backend().after(d, std::move(fn)); }
+
+Mutex::Mutex() : impl_(backend().make_mutex()) {}
+Mutex::~Mutex() = default;
+void Mutex::lock() { impl_->lock(); }
+void Mutex::unlock() { impl_->unlock(); }
+bool Mutex::try_lock() { return impl_->try_lock(); }
+
+CondVar::CondVar() : impl_(backend().make_condvar()) {}
+CondVar::~CondVar() = default;
+void CondVar::wait(Lock& lock) { impl_->wait_until(lock, TimePoint::max()); }
+bool CondVar::wait_until(Lock& lock, TimePoint deadline) {
+  impl_->wait_until(lock, deadline);
+  return now() < deadline;
+}
+void CondVar::notify_one() { impl_->notify_one(); }
+void CondVar::notify_all() { impl_->notify_all(); }
+
+void WaitGroup::add(int n) {
+  Lock lock(mu_);
+  count_ += n;
+  if (count_ < 0) throw std::logic_error("WaitGroup: negative counter");
+  if (count_ == 0) zero_.notify_all();
+}
+void WaitGroup::done() { add(-1); }
+void WaitGroup::wait() {
+  Lock lock(mu_);
+  zero_.wait(lock, [&] { return count_ == 0; });
+}
+bool WaitGroup::wait_for(Duration d) {
+  Lock lock(mu_);
+  return zero_.wait_until(lock, now() + d, [&] { return count_ == 0; });
+}
+
+World::World(std::string name, Duration join_bound)
+    : impl_(backend().make_world(std::move(name), join_bound)),
+      previous_(backend().current_world()) {
+  backend().set_current_world(impl_.get());
+}
+
+World::~World() {
+  end();
+  backend().set_current_world(previous_);
+  if (impl_->abandoned()) (void)impl_.release();
+}
+
+void World::fail(const std::string& message) { impl_->fail(message); }
+bool World::failed() const { return impl_->failed(); }
+std::string World::failure() const { return impl_->failure(); }
+std::vector<std::string> World::end() { return impl_->end(); }
+size_t World::live_tasks() const { return impl_->live_tasks(); }
+const std::string& World::name() const { return impl_->name(); }
+
+void fatal(const std::string& message) {
+  if (detail::WorldImpl* world = backend().current_world()) world->fail(message);
+  throw Cancelled(message);
+}
+
+size_t live_task_threads() { return backend().live_task_threads(); }
+
+// --- Randomness: splitmix64, small, fast and good enough for fault injection. ---
+
+namespace {
+uint64_t mix(uint64_t z) {
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
+}  // namespace
+
+uint64_t run_seed() {
+  static const uint64_t seed = [] {
+    const uint64_t s = backend().initial_seed();
+    std::printf("lab: seed %llu (replay with LAB_SEED=%llu)\n", static_cast<unsigned long long>(s),
+                static_cast<unsigned long long>(s));
+    std::fflush(stdout);
+    return s;
+  }();
+  return seed;
+}
+
+Rng::Rng(uint64_t seed) : state_(seed) {}
+
+Rng Rng::derived(std::string_view stream_name) {
+  uint64_t h = 1469598103934665603ULL;  // FNV-1a
+  for (char c : stream_name) h = (h ^ static_cast<uint8_t>(c)) * 1099511628211ULL;
+  return Rng(mix(run_seed() ^ h));
+}
+
+uint64_t Rng::next() {
+  state_ += 0x9e3779b97f4a7c15ULL;
+  return mix(state_);
+}
+
+int64_t Rng::intn(int64_t n) {
+  if (n <= 0) throw std::invalid_argument("Rng::intn: n must be positive");
+  return static_cast<int64_t>(next() % static_cast<uint64_t>(n));
+}
+
+}  // namespace lab
