@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Runs doctest binaries and sums their results into one last line: "N passed, N failed".
+# usage: run-tests.sh BUILD_DIR BINARY "ARGS" [BINARY "ARGS" ...]
+# A binary that crashes or hangs past LAB_TEST_TIMEOUT seconds (default 2400) counts as
+# one failed test case besides what it reported.
+set -uo pipefail
+build_dir=$1
+shift
+passed=0
+failed=0
+status=0
+while [ $# -ge 2 ]; do
+  binary=$1 args=$2
+  shift 2
+  log=$(mktemp)
+  # shellcheck disable=SC2086
+  timeout -k 10 "${LAB_TEST_TIMEOUT:-2400}" "$build_dir/$binary" $args 2>&1 | tee "$log"
+  rc=${PIPESTATUS[0]}
+  summary=$(grep -E '^\[doctest\] test cases:' "$log" | tail -n 1)
+  if [ -n "$summary" ]; then
+    p=$(sed -E 's/.*\| *([0-9]+) passed.*/\1/' <<<"$summary")
+    f=$(sed -E 's/.*\| *([0-9]+) failed.*/\1/' <<<"$summary")
+    passed=$((passed + p))
+    failed=$((failed + f))
+    [ "$f" -gt 0 ] && status=1
+  fi
+  if [ -z "$summary" ] || { [ "$rc" -ne 0 ] && [ "${f:-0}" -eq 0 ]; }; then
+    echo "run-tests: $binary $args ended with status $rc before reporting (crash or timeout)"
+    failed=$((failed + 1))
+    status=1
+  fi
+  rm -f "$log"
+done
+echo "$passed passed, $failed failed"
+exit $status
