@@ -7,6 +7,11 @@
 // of the World or starts a new one, so a blocked task never starves another; threads
 // end with their World, so none outlives its test.
 //
+// Hand-offs: a thread whose last wait ended within kSpinWindow spins (yielding) for that
+// long before it sleeps, so a call that a handler answers in microseconds costs no
+// futex sleep and wake-up; a thread whose waits are long (a ticker, a sleep) never
+// spins.
+//
 // Cancellation: a cancelled World wakes every condition-variable wait of its threads
 // (they register while they wait); a wait that races with the cancel still sees it
 // within kCancelPoll.
@@ -40,6 +45,21 @@ namespace detail {
 namespace {
 
 constexpr auto kCancelPoll = std::chrono::milliseconds(200);
+constexpr auto kSpinWindow = std::chrono::microseconds(50);
+
+// Whether this thread's last wait ended within kSpinWindow (see the header comment).
+thread_local bool tls_spin = false;
+
+// Yields until done() or the spin window passes; returns done().
+template <class Done>
+bool spin_until(Done done) {
+  const auto end = std::chrono::steady_clock::now() + kSpinWindow;
+  while (std::chrono::steady_clock::now() < end) {
+    if (done()) return true;
+    std::this_thread::yield();
+  }
+  return done();
+}
 
 std::atomic<size_t> g_live_task_threads{0};
 
@@ -92,7 +112,9 @@ class RealWorld final : public WorldImpl {
     std::unique_lock<std::mutex> g(mu_);
     if (ending_) throw Cancelled("go(" + name + "): world " + name_ + " has ended");
     queue_.push_back({std::move(name), std::move(fn)});
+    queued_.store(queue_.size(), std::memory_order_release);
     ++live_;
+    if (queue_.size() <= spinning_) return;  // a spinning worker takes it
     if (idle_ > 0) {
       work_.notify_one();
       return;
@@ -182,12 +204,26 @@ class RealWorld final : public WorldImpl {
     tls_world = this;
     std::unique_lock<std::mutex> g(mu_);
     for (;;) {
-      ++idle_;
-      work_.wait(g, [&] { return !queue_.empty() || ending_; });
-      --idle_;
+      if (tls_spin && queue_.empty() && !ending_) {
+        ++spinning_;
+        g.unlock();
+        spin_until([&] { return queued_.load(std::memory_order_acquire) > 0 || cancelled(); });
+        g.lock();
+        --spinning_;
+      }
+      if (queue_.empty() && !ending_) {
+        const auto idle_since = std::chrono::steady_clock::now();
+        ++idle_;
+        work_.wait(g, [&] { return !queue_.empty() || ending_; });
+        --idle_;
+        tls_spin = std::chrono::steady_clock::now() - idle_since < kSpinWindow;
+      } else {
+        tls_spin = true;
+      }
       if (queue_.empty()) break;
       Task task = std::move(queue_.front());
       queue_.pop_front();
+      queued_.store(queue_.size(), std::memory_order_release);
       const auto id = std::this_thread::get_id();
       running_[id] = task.name;
       g.unlock();
@@ -227,7 +263,9 @@ class RealWorld final : public WorldImpl {
   std::string failure_;
   std::atomic<bool> cancelled_{false};
   Waiters waiters_;
-  size_t idle_ = 0;
+  std::atomic<size_t> queued_{0};  // queue_.size(), readable without mu_ by spinners
+  size_t idle_ = 0;                // workers asleep on work_
+  size_t spinning_ = 0;            // workers spinning for work
   size_t live_ = 0;
   bool ending_ = false;
   bool ended_ = false;
@@ -243,17 +281,36 @@ class RealCondVar final : public CondVarImpl {
       return;
     }
     if (world->cancelled()) throw Cancelled(world->cancel_reason());
+    const auto start = std::chrono::steady_clock::now();
+    const auto steady_deadline = to_steady(deadline);
+    if (tls_spin && steady_deadline > start + kSpinWindow) {
+      const uint64_t seq = notified_.load(std::memory_order_acquire);
+      lock.unlock();
+      spin_until([&] { return notified_.load(std::memory_order_acquire) != seq; });
+      lock.lock();
+      if (notified_.load(std::memory_order_acquire) != seq) {
+        if (world->cancelled()) throw Cancelled(world->cancel_reason());
+        return;
+      }
+    }
     world->waiters().add(this);
-    const auto slice_end = std::chrono::steady_clock::now() + kCancelPoll;
-    cv_.wait_until(lock, std::min(to_steady(deadline), slice_end));
+    cv_.wait_until(lock, std::min(steady_deadline, start + kCancelPoll));
     world->waiters().remove(this);
+    tls_spin = std::chrono::steady_clock::now() - start < kSpinWindow;
     if (world->cancelled()) throw Cancelled(world->cancel_reason());
   }
-  void notify_one() override { cv_.notify_one(); }
-  void notify_all() override { cv_.notify_all(); }
+  void notify_one() override {
+    notified_.fetch_add(1, std::memory_order_release);
+    cv_.notify_one();
+  }
+  void notify_all() override {
+    notified_.fetch_add(1, std::memory_order_release);
+    cv_.notify_all();
+  }
 
  private:
   std::condition_variable_any cv_;
+  std::atomic<uint64_t> notified_{0};  // bumped by every notify, watched by spinners
 };
 
 void Waiters::wake_all() {

@@ -41,8 +41,9 @@ class CodecError : public std::runtime_error {
 // A readable name for a type ("raft::AppendEntriesArgs").
 std::string demangle(const char* mangled);
 template <class T>
-std::string type_name() {
-  return demangle(typeid(T).name());
+const std::string& type_name() {
+  static const std::string name = demangle(typeid(T).name());
+  return name;
 }
 
 // Reads cereal's binary format, refusing any read or length prefix that goes past the
