@@ -1,0 +1,894 @@
+// The Raft tester's cluster (see raft_config.hpp; LAB-SPEC §6). Each helper keeps the
+// Go name, steps, constants and messages of config.go; deviations are the ones LAB-SPEC
+// §12 lists and are marked "Port:" where they happen.
+#include "tester/raft_config.hpp"
+
+#include <doctest/doctest.h>
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <exception>
+#include <string_view>
+
+namespace tester {
+
+namespace {
+
+// --- What the Go-style failure report needs from the running test ------------------
+// Set on the main thread only: by the doctest listener below (the test's name) and by
+// the config's destructor (the failure), then printed when doctest ends the test case.
+struct TestReport {
+  std::string test_name;
+  std::string failure;  // the first failure's message
+  std::string where;    // "raft_config.cpp:326", or empty when raised outside the tester
+};
+TestReport& report() {
+  static TestReport r;
+  return r;
+}
+
+std::string base_name(const char* path) {
+  std::string_view p(path);
+  const size_t slash = p.find_last_of('/');
+  return std::string(slash == std::string_view::npos ? p : p.substr(slash + 1));
+}
+
+bool simulated_world() {
+  const char* sim = std::getenv("LAB_SIM");
+  return sim != nullptr && std::string_view(sim) == "1";
+}
+
+// Prints Go's failure shape after doctest's own report:
+//   --- FAIL: TestInitialElection2A (5.04s)
+//       raft_config.cpp:326: expected one leader, got none
+// then how to run the test again with the same seed.
+struct GoStyleFailureListener : doctest::IReporter {
+  explicit GoStyleFailureListener(const doctest::ContextOptions&) {}
+  void report_query(const doctest::QueryData&) override {}
+  void test_run_start() override {}
+  void test_run_end(const doctest::TestRunStats&) override {}
+  void test_case_start(const doctest::TestCaseData& data) override {
+    report() = TestReport{};
+    report().test_name = data.m_name;
+  }
+  void test_case_reenter(const doctest::TestCaseData&) override {}
+  void test_case_end(const doctest::CurrentTestCaseStats& stats) override {
+    const TestReport& r = report();
+    if (stats.testCaseSuccess || r.test_name.empty()) return;
+    std::printf("--- FAIL: %s (%.2fs)\n", r.test_name.c_str(), stats.seconds);
+    if (!r.failure.empty()) {
+      std::printf("    %s%s%s\n", r.where.c_str(), r.where.empty() ? "" : ": ", r.failure.c_str());
+    }
+    const auto seed = static_cast<unsigned long long>(lab::run_seed());
+    if (simulated_world()) {
+      std::printf("    reproduce: LAB_SIM=1 LAB_SEED=%llu build/raft_test -tc=%s\n", seed,
+                  r.test_name.c_str());
+    } else {
+      std::printf("    seed: %llu; rerun: LAB_SEED=%llu build/raft_test -tc=%s (real time "
+                  "varies run to run; LAB_SIM=1 runs replay exactly from their seed)\n",
+                  seed, seed, r.test_name.c_str());
+    }
+    std::fflush(stdout);
+  }
+  void test_case_exception(const doctest::TestCaseException&) override {}
+  void subcase_start(const doctest::SubcaseSignature&) override {}
+  void subcase_end() override {}
+  void log_assert(const doctest::AssertData&) override {}
+  void log_message(const doctest::MessageData&) override {}
+  void test_case_skipped(const doctest::TestCaseData&) override {}
+};
+REGISTER_LISTENER("go-style-failure", 1, GoStyleFailureListener);
+
+// Go prints this once per process; the simulated world runs one task at a time anyway.
+void warn_once_if_one_cpu() {
+  static const bool warned = [] {
+    if (!simulated_world() && sysconf(_SC_NPROCESSORS_ONLN) < 2) {
+      std::printf("warning: only one CPU, which may conceal locking bugs\n");
+      std::fflush(stdout);
+      return true;
+    }
+    return false;
+  }();
+  (void)warned;
+}
+
+std::string world_name() {
+  const std::string& name = report().test_name;
+  return name.empty() ? std::string("raft tester") : name;
+}
+
+std::string server_name(int i) { return std::to_string(i); }
+
+// Go's %v of a map[int]interface{}: map[1:101 2:102].
+std::string format_log(const std::map<int, Command>& log) {
+  std::ostringstream out;
+  out << "map[";
+  bool first = true;
+  for (const auto& [index, command] : log) {
+    out << (first ? "" : " ") << index << ":" << command;
+    first = false;
+  }
+  out << "]";
+  return out.str();
+}
+
+// Go's %v of a []int: [1 2 3].
+template <class T>
+std::string format_list(const std::vector<T>& values) {
+  std::ostringstream out;
+  out << "[";
+  for (size_t k = 0; k < values.size(); ++k) out << (k ? " " : "") << values[k];
+  out << "]";
+  return out.str();
+}
+
+// The snapshot the snapshot applier hands to Raft, as Go's labgob writes it: the last
+// included index, then the applied commands 0..index (0 is a nil placeholder).
+using TesterSnapshot = std::pair<int64_t, std::vector<lab::Bytes>>;
+
+}  // namespace
+
+// --- Command -------------------------------------------------------------------------
+
+lab::Bytes Command::encode() const {
+  if (is_int()) return lab::encode(as_int());
+  if (is_string()) return lab::encode(as_string());
+  return {};
+}
+
+Command Command::decode(const lab::Bytes& bytes) {
+  if (bytes.size() == sizeof(int64_t)) return Command(lab::decode<int64_t>(bytes));
+  return Command(lab::decode<std::string>(bytes));
+}
+
+std::string Command::to_string() const {
+  if (is_int()) return std::to_string(as_int());
+  if (is_string()) return as_string();
+  return "<nil>";
+}
+
+std::ostream& operator<<(std::ostream& out, const Command& command) {
+  return out << command.to_string();
+}
+
+// --- What the config shares with its 120-second watchdog timer ---------------------
+// Its own lock, taken after mu_ when both are held, never around a blocking call.
+
+struct RaftConfig::Watchdog {
+  lab::Mutex mu;
+  lab::World* world = nullptr;  // null once the test is over: the timer must not fire
+  // What the test's tasks are waiting for (checkOneLeader(), one(101), ...), by ticket.
+  std::map<uint64_t, std::string> awaiting;
+  uint64_t next_ticket = 0;
+  // The first failure raised through the config, and where.
+  std::string failure;
+  std::source_location where;
+};
+
+namespace {
+// Names, while it lives, what a helper waits for: the watchdog prints it at the limit.
+template <class Watchdog>
+class Awaiting {
+ public:
+  Awaiting(Watchdog& watchdog, std::string what) : watchdog_(watchdog) {
+    lab::Lock lock(watchdog_.mu);
+    ticket_ = watchdog_.next_ticket++;
+    watchdog_.awaiting[ticket_] = std::move(what);
+  }
+  ~Awaiting() {
+    lab::Lock lock(watchdog_.mu);
+    watchdog_.awaiting.erase(ticket_);
+  }
+  Awaiting(const Awaiting&) = delete;
+  Awaiting& operator=(const Awaiting&) = delete;
+
+ private:
+  Watchdog& watchdog_;
+  uint64_t ticket_ = 0;
+};
+}  // namespace
+
+// --- make_config and cleanup --------------------------------------------------------
+
+RaftConfig::RaftConfig(int n, bool unreliable, bool snapshot)
+    : world_(world_name()),
+      n_(n),
+      snapshot_(snapshot),
+      start_(lab::now()),
+      peers_(static_cast<size_t>(n)),
+      rng_(lab::Rng::derived("tester")),
+      watchdog_(std::make_shared<Watchdog>()) {
+  warn_once_if_one_cpu();
+  try {
+    // Port: Go checks the limit only in end() and cleanup(), so a hung test hangs the
+    // runner; a timer also fails the test at the limit, with the same message.
+    watchdog_->world = &world_;
+    watchdog_timer_ = lab::after(kTestTimeLimit, [watchdog = watchdog_] {
+      lab::Lock lock(watchdog->mu);
+      if (watchdog->world == nullptr || watchdog->world->failed()) return;
+      std::string awaiting;
+      for (const auto& [ticket, what] : watchdog->awaiting) {
+        awaiting += (awaiting.empty() ? "" : ", ") + what;
+      }
+      std::printf("info: the test reached its 120-second limit%s%s\n",
+                  awaiting.empty() ? "" : " while waiting in ", awaiting.c_str());
+      std::fflush(stdout);
+      if (watchdog->failure.empty()) {
+        watchdog->failure = "test took longer than 120 seconds";
+        watchdog->where = std::source_location::current();
+      }
+      watchdog->world->fail("test took longer than 120 seconds");
+    });
+
+    setunreliable(unreliable);
+    net_.LongDelays(true);
+
+    // create a full set of Rafts, then connect everyone
+    for (int i = 0; i < n_; i++) start1(i);
+    for (int i = 0; i < n_; i++) connect(i);
+  } catch (...) {
+    // The destructor will not run: stop every task before the members go.
+    cleanup();
+    throw;
+  }
+}
+
+RaftConfig::~RaftConfig() { cleanup(); }
+
+// Go's cleanup(): kills every Raft and cleans up the network; then, unlike Go, ends
+// every task the test started, so nothing leaks into the next test.
+void RaftConfig::cleanup() noexcept {
+  if (finished_.exchange(true)) return;
+  try {
+    // Go's checkTimeout() from cleanup(): a destructor cannot throw, so record it.
+    if (!world_.failed() && lab::now() - start_ > kTestTimeLimit) {
+      record_failure("test took longer than 120 seconds", std::source_location::current());
+      world_.fail("test took longer than 120 seconds");
+      FAIL_CHECK("test took longer than 120 seconds");
+    }
+  } catch (...) {
+  }
+
+  {
+    lab::Lock lock(watchdog_->mu);
+    watchdog_->world = nullptr;
+  }
+  if (watchdog_timer_) watchdog_timer_->cancel();
+
+  // Kill every live Raft, without the tester lock (a Kill may wait for the Raft's lock).
+  std::vector<std::shared_ptr<raft::Raft>> rafts;
+  std::vector<std::shared_ptr<raft::ApplyChannel>> channels;
+  {
+    lab::Lock lock(mu_);
+    for (Peer& peer : peers_) {
+      if (peer.raft) rafts.push_back(peer.raft);
+    }
+    channels = apply_channels_;
+  }
+  for (auto& rf : rafts) {
+    try {
+      rf->Kill();
+    } catch (const std::exception& e) {
+      std::printf("info: Kill() threw during cleanup: %s\n", e.what());
+    } catch (...) {
+    }
+  }
+  // Closing every apply channel (old instances' too) releases a Raft blocked sending
+  // and ends the appliers.
+  for (auto& ch : channels) ch->close();
+  net_.Cleanup();
+
+  std::vector<std::string> stragglers;
+  try {
+    stragglers = world_.end();
+  } catch (...) {
+  }
+
+  // What the Go-style failure report prints (see GoStyleFailureListener).
+  if (world_.failed()) {
+    TestReport& r = report();
+    r.failure = world_.failure();
+    lab::Lock lock(watchdog_->mu);
+    if (!watchdog_->failure.empty() && watchdog_->failure == r.failure) {
+      r.where = cat(base_name(watchdog_->where.file_name()), ":", watchdog_->where.line());
+    }
+  }
+  if (!stragglers.empty()) {
+    std::string names;
+    for (const auto& name : stragglers) names += (names.empty() ? "" : ", ") + name;
+    const std::string message = cat(stragglers.size(),
+                                    " tasks still running after the test ended: ", names);
+    std::printf("info: %s\n", message.c_str());
+    std::fflush(stdout);
+    FAIL_CHECK(message);
+  }
+}
+
+void RaftConfig::record_failure(const std::string& message, std::source_location where) {
+  lab::Lock lock(watchdog_->mu);
+  if (watchdog_->failure.empty() && !world_.failed()) {
+    watchdog_->failure = message;
+    watchdog_->where = where;
+  }
+}
+
+void RaftConfig::fail(const std::string& message, std::source_location where) {
+  record_failure(message, where);
+  lab::fatal(message);
+}
+
+void RaftConfig::checkTimeout() {
+  // enforce a two-minute real-time limit on each test
+  if (!world_.failed() && lab::now() - start_ > kTestTimeLimit) {
+    fail("test took longer than 120 seconds");
+  }
+}
+
+// --- crash1 and start1 --------------------------------------------------------------
+
+// crash1 shuts down a Raft server but saves its persistent state.
+void RaftConfig::crash1(int i) {
+  disconnect(i);
+  net_.DeleteServer(server_name(i));  // disable client connections to the server.
+
+  std::shared_ptr<raft::Raft> rf;
+  {
+    lab::Lock lock(mu_);
+    Peer& peer = peers_[i];
+    // a fresh persister, in case old instance continues to update the Persister.
+    // but copy old persister's content so that we always pass Make() the last
+    // persisted state.
+    if (peer.saved) peer.saved = peer.saved->Copy();
+    rf = peer.raft;
+  }
+  if (rf) {
+    rf->Kill();  // never under the tester lock
+  }
+  lab::Lock lock(mu_);
+  Peer& peer = peers_[i];
+  peer.raft = nullptr;
+  if (peer.saved) {
+    const lab::Bytes raft_state = peer.saved->ReadRaftState();
+    const lab::Bytes snapshot = peer.saved->ReadSnapshot();
+    peer.saved = raft::Persister::Make();
+    peer.saved->SaveStateAndSnapshot(raft_state, snapshot);
+  }
+}
+
+// start1 starts or re-starts a Raft. If one already exists, "kill" it first. Then
+// allocate new outgoing end names and a new Persister, to isolate the previous instance
+// of this server, which cannot really be killed.
+void RaftConfig::start1(int i) {
+  crash1(i);
+
+  // a fresh set of outgoing ClientEnd names, so that the old crashed instance's
+  // ClientEnds can't send; left disabled until connect(i).
+  std::vector<std::string> end_names;
+  for (int j = 0; j < n_; j++) end_names.push_back(rand_string(20));
+  std::vector<lab::ClientEnd*> ends;
+  for (int j = 0; j < n_; j++) {
+    ends.push_back(net_.MakeEnd(end_names[j]));
+    net_.Connect(end_names[j], server_name(j));
+  }
+
+  std::shared_ptr<raft::Persister> persister;
+  {
+    lab::Lock lock(mu_);
+    Peer& peer = peers_[i];
+    peer.end_names = end_names;
+    peer.last_applied = 0;
+    // a fresh persister, so the old instance doesn't overwrite the new instance's
+    // persisted state; but copy the old content so Make() gets the last persisted state.
+    if (peer.saved) {
+      peer.saved = peer.saved->Copy();
+      const lab::Bytes snapshot = peer.saved->ReadSnapshot();
+      if (!snapshot.empty()) {
+        // mimic the KV server and process the snapshot now.
+        const std::string err = ingestSnap(i, snapshot, -1);
+        if (!err.empty()) fail(err);
+      }
+    } else {
+      peer.saved = raft::Persister::Make();
+    }
+    persister = peer.saved;
+  }
+
+  // Unbuffered, as in Go: a Raft that sends on it while holding its lock deadlocks.
+  auto apply_ch = std::make_shared<raft::ApplyChannel>(0);
+  {
+    lab::Lock lock(mu_);
+    apply_channels_.push_back(apply_ch);
+  }
+  std::shared_ptr<raft::Raft> rf = raft::Make(ends, i, persister, apply_ch);
+  {
+    lab::Lock lock(mu_);
+    peers_[i].raft = rf;
+  }
+
+  lab::go(cat(snapshot_ ? "applierSnap " : "applier ", i), [this, i, apply_ch] {
+    if (snapshot_) {
+      applierSnap(i, apply_ch);
+    } else {
+      applier(i, apply_ch);
+    }
+  });
+
+  auto server = std::make_shared<lab::Server>();
+  server->AddService(raft::MakeService(rf));
+  net_.AddServer(server_name(i), server);
+}
+
+// --- Appliers -----------------------------------------------------------------------
+
+std::pair<std::string, bool> RaftConfig::checkLogs(int i, int index, const Command& command) {
+  std::string err;
+  for (int j = 0; j < n_; j++) {
+    const auto& log_j = peers_[j].log;
+    auto old = log_j.find(index);
+    if (old != log_j.end() && !(old->second == command)) {
+      std::printf("%d: log %s; server %s\n", i, format_log(peers_[i].log).c_str(),
+                  format_log(log_j).c_str());
+      // some server has already committed a different value for this entry!
+      err = cat("commit index=", index, " server=", i, " ", command, " != server=", j, " ",
+                old->second);
+    }
+  }
+  const bool prevok = peers_[i].log.count(index - 1) > 0;
+  peers_[i].log[index] = command;
+  maxIndex_ = std::max(maxIndex_, index);
+  return {err, prevok};
+}
+
+void RaftConfig::applyFailure(int i, const std::string& message, std::source_location where) {
+  {
+    lab::Lock lock(mu_);
+    if (peers_[i].apply_error.empty()) peers_[i].apply_error = message;
+  }
+  std::printf("apply error: %s\n", message.c_str());
+  std::fflush(stdout);
+  // Port: Go's log.Fatalf exits the process; here the test fails and stops.
+  fail(cat("apply error: ", message), where);
+}
+
+namespace {
+Command decode_applied(const raft::ApplyMsg& m, int i, std::string* err) {
+  try {
+    return Command::decode(m.Command);
+  } catch (const lab::CodecError& e) {
+    *err = cat("server ", i, " applied an undecodable command at index ", m.CommandIndex,
+               " (", m.Command.size(), " bytes): ", e.what());
+    return Command();
+  }
+}
+}  // namespace
+
+// applier reads messages from the apply channel and checks that they match the log
+// contents.
+void RaftConfig::applier(int i, std::shared_ptr<raft::ApplyChannel> apply_ch) {
+  while (std::optional<raft::ApplyMsg> m = apply_ch->recv()) {
+    if (!m->CommandValid) continue;  // ignore other types of ApplyMsg
+    std::string err;
+    const Command command = decode_applied(*m, i, &err);
+    if (!err.empty()) applyFailure(i, err);
+    bool prevok;
+    {
+      lab::Lock lock(mu_);
+      std::tie(err, prevok) = checkLogs(i, m->CommandIndex, command);
+    }
+    if (m->CommandIndex > 1 && !prevok) {
+      err = cat("server ", i, " apply out of order ", m->CommandIndex);
+    }
+    if (!err.empty()) applyFailure(i, err);
+  }
+}
+
+std::string RaftConfig::ingestSnap(int i, const lab::Bytes& snapshot, int index) {
+  if (snapshot.empty()) fail("nil snapshot");
+  TesterSnapshot decoded;
+  std::vector<Command> xlog;
+  try {
+    lab::decode_into(snapshot, decoded);
+    for (const lab::Bytes& bytes : decoded.second) {
+      xlog.push_back(bytes.empty() ? Command() : Command::decode(bytes));
+    }
+  } catch (const lab::CodecError& e) {
+    std::printf("info: server %d: %s\n", i, e.what());
+    fail("snapshot decode error");
+  }
+  const int64_t lastIncludedIndex = decoded.first;
+  if (index != -1 && index != lastIncludedIndex) {
+    return cat("server ", i, " snapshot doesn't match m.SnapshotIndex");
+  }
+  Peer& peer = peers_[i];
+  peer.log.clear();
+  for (size_t j = 0; j < xlog.size(); j++) peer.log[static_cast<int>(j)] = xlog[j];
+  peer.last_applied = static_cast<int>(lastIncludedIndex);
+  return "";
+}
+
+lab::Bytes RaftConfig::makeSnapshot(int i, int index) {
+  TesterSnapshot snapshot;
+  snapshot.first = index;
+  const auto& log = peers_[i].log;
+  for (int j = 0; j <= index; j++) {
+    auto it = log.find(j);
+    snapshot.second.push_back(it == log.end() ? lab::Bytes() : it->second.encode());
+  }
+  return lab::encode(snapshot);
+}
+
+// applierSnap checks what peer i applies and snapshots its state every
+// kSnapShotInterval commands, synchronously, from the task draining the channel.
+void RaftConfig::applierSnap(int i, std::shared_ptr<raft::ApplyChannel> apply_ch) {
+  std::shared_ptr<raft::Raft> rf;
+  {
+    lab::Lock lock(mu_);
+    rf = peers_[i].raft;
+  }
+  if (!rf) return;
+
+  while (std::optional<raft::ApplyMsg> m = apply_ch->recv()) {
+    std::string err;
+    if (m->SnapshotValid) {
+      lab::Lock lock(mu_);
+      err = ingestSnap(i, m->Snapshot, m->SnapshotIndex);
+    } else if (m->CommandValid) {
+      int expected;
+      {
+        lab::Lock lock(mu_);
+        expected = peers_[i].last_applied + 1;
+      }
+      if (m->CommandIndex != expected) {
+        err = cat("server ", i, " apply out of order, expected index ", expected, ", got ",
+                  m->CommandIndex);
+      }
+      std::string decode_err;
+      const Command command = decode_applied(*m, i, &decode_err);
+      if (!decode_err.empty()) applyFailure(i, decode_err);
+
+      lab::Bytes snapshot;
+      {
+        lab::Lock lock(mu_);
+        if (err.empty()) {
+          bool prevok;
+          std::tie(err, prevok) = checkLogs(i, m->CommandIndex, command);
+          if (m->CommandIndex > 1 && !prevok) {
+            err = cat("server ", i, " apply out of order ", m->CommandIndex);
+          }
+        }
+        peers_[i].last_applied = m->CommandIndex;
+        if (err.empty() && (m->CommandIndex + 1) % kSnapShotInterval == 0) {
+          snapshot = makeSnapshot(i, m->CommandIndex);
+        }
+      }
+      // Port: Go snapshots even after an apply error, then exits; here the error ends
+      // the test first.
+      if (err.empty() && (m->CommandIndex + 1) % kSnapShotInterval == 0) {
+        rf->Snapshot(m->CommandIndex, std::move(snapshot));  // never under the tester lock
+      }
+    }
+    // else: ignore other types of ApplyMsg.
+    if (!err.empty()) applyFailure(i, err);
+  }
+}
+
+// --- Network helpers ----------------------------------------------------------------
+
+// connect attaches server i to the net.
+void RaftConfig::connect(int i) {
+  lab::Lock lock(mu_);
+  peers_[i].connected = true;
+  // outgoing ClientEnds
+  for (int j = 0; j < n_; j++) {
+    if (peers_[j].connected && !peers_[i].end_names.empty()) {
+      net_.Enable(peers_[i].end_names[j], true);
+    }
+  }
+  // incoming ClientEnds
+  for (int j = 0; j < n_; j++) {
+    if (peers_[j].connected && !peers_[j].end_names.empty()) {
+      net_.Enable(peers_[j].end_names[i], true);
+    }
+  }
+}
+
+// disconnect detaches server i from the net.
+void RaftConfig::disconnect(int i) {
+  lab::Lock lock(mu_);
+  peers_[i].connected = false;
+  // outgoing ClientEnds
+  if (!peers_[i].end_names.empty()) {
+    for (int j = 0; j < n_; j++) net_.Enable(peers_[i].end_names[j], false);
+  }
+  // incoming ClientEnds
+  for (int j = 0; j < n_; j++) {
+    if (!peers_[j].end_names.empty()) net_.Enable(peers_[j].end_names[i], false);
+  }
+}
+
+void RaftConfig::setunreliable(bool unreliable) { net_.Reliable(!unreliable); }
+void RaftConfig::setlongreordering(bool long_reordering) {
+  net_.LongReordering(long_reordering);
+}
+// Port: 0 for a deleted server, where Go crashes.
+int RaftConfig::rpcCount(int i) const { return net_.GetCount(server_name(i)); }
+int64_t RaftConfig::rpcTotal() const { return net_.GetTotalCount(); }
+int64_t RaftConfig::bytesTotal() const { return net_.GetTotalBytes(); }
+
+size_t RaftConfig::LogSize() {
+  std::vector<std::shared_ptr<raft::Persister>> saved;
+  {
+    lab::Lock lock(mu_);
+    for (const Peer& peer : peers_) saved.push_back(peer.saved);
+  }
+  size_t logsize = 0;
+  for (const auto& persister : saved) {
+    if (persister) logsize = std::max(logsize, persister->RaftStateSize());
+  }
+  return logsize;
+}
+
+std::shared_ptr<raft::Raft> RaftConfig::raft(int i) {
+  lab::Lock lock(mu_);
+  return peers_[i].raft;
+}
+
+bool RaftConfig::connected(int i) {
+  lab::Lock lock(mu_);
+  return peers_[i].connected;
+}
+
+raft::StartResult RaftConfig::start(int i, const Command& command) {
+  std::shared_ptr<raft::Raft> rf = raft(i);
+  if (!rf) fail(cat("server ", i, " is crashed: no Raft to call Start() on"));
+  return rf->Start(command.encode());
+}
+
+raft::State RaftConfig::get_state(int i) {
+  std::shared_ptr<raft::Raft> rf = raft(i);
+  if (!rf) fail(cat("server ", i, " is crashed: no Raft to call GetState() on"));
+  return rf->GetState();
+}
+
+// --- Observers ----------------------------------------------------------------------
+
+// checkOneLeader checks that one of the connected servers thinks it is the leader, and
+// that no other connected server thinks otherwise. Try a few times in case re-elections
+// are needed.
+int RaftConfig::checkOneLeader() {
+  Awaiting awaiting(*watchdog_, "checkOneLeader()");
+  for (int iter = 0; iter < 10; iter++) {
+    lab::sleep(std::chrono::milliseconds(450 + rand_intn(100)));
+
+    std::vector<std::shared_ptr<raft::Raft>> connected_rafts;
+    {
+      lab::Lock lock(mu_);
+      for (const Peer& peer : peers_) {
+        connected_rafts.push_back(peer.connected ? peer.raft : nullptr);
+      }
+    }
+    std::map<int, std::vector<int>> leaders;
+    for (int i = 0; i < n_; i++) {
+      if (!connected_rafts[i]) continue;
+      const raft::State state = connected_rafts[i]->GetState();
+      if (state.isLeader) leaders[state.term].push_back(i);
+    }
+
+    int lastTermWithLeader = -1;
+    for (const auto& [term, termLeaders] : leaders) {
+      if (termLeaders.size() > 1) {
+        fail(cat("term ", term, " has ", termLeaders.size(), " (>1) leaders"));
+      }
+      lastTermWithLeader = std::max(lastTermWithLeader, term);
+    }
+    if (!leaders.empty()) return leaders[lastTermWithLeader][0];
+  }
+  fail("expected one leader, got none");
+}
+
+// checkTerms checks that everyone agrees on the term.
+int RaftConfig::checkTerms() {
+  int term = -1;
+  for (int i = 0; i < n_; i++) {
+    std::shared_ptr<raft::Raft> rf;
+    {
+      lab::Lock lock(mu_);
+      if (peers_[i].connected) rf = peers_[i].raft;
+    }
+    if (!rf) continue;
+    const int xterm = rf->GetState().term;
+    if (term == -1) {
+      term = xterm;
+    } else if (term != xterm) {
+      fail("servers disagree on term");
+    }
+  }
+  return term;
+}
+
+// checkNoLeader checks that none of the connected servers thinks it is the leader.
+void RaftConfig::checkNoLeader() {
+  for (int i = 0; i < n_; i++) {
+    std::shared_ptr<raft::Raft> rf;
+    {
+      lab::Lock lock(mu_);
+      if (peers_[i].connected) rf = peers_[i].raft;
+    }
+    if (rf && rf->GetState().isLeader) {
+      fail(cat("expected no leader among connected servers, but ", i, " claims to be leader"));
+    }
+  }
+}
+
+// nCommitted returns how many servers think a log entry is committed.
+std::pair<int, Command> RaftConfig::nCommitted(int index) {
+  int count = 0;
+  Command cmd;
+  for (int i = 0; i < n_; i++) {
+    std::string apply_error;
+    std::optional<Command> cmd1;
+    {
+      lab::Lock lock(mu_);
+      apply_error = peers_[i].apply_error;
+      auto it = peers_[i].log.find(index);
+      if (it != peers_[i].log.end()) cmd1 = it->second;
+    }
+    if (!apply_error.empty()) fail(apply_error);
+    if (cmd1) {
+      if (count > 0 && !(cmd == *cmd1)) {
+        fail(cat("committed values do not match: index ", index, ", ", cmd, ", ", *cmd1));
+      }
+      count += 1;
+      cmd = *cmd1;
+    }
+  }
+  return {count, cmd};
+}
+
+// wait waits for at least `count` servers to commit, but it doesn't wait forever.
+Command RaftConfig::wait(int index, int count, int start_term) {
+  Awaiting awaiting(*watchdog_, cat("wait(", index, ", ", count, ", ", start_term, ")"));
+  lab::Duration to = std::chrono::milliseconds(10);
+  for (int iters = 0; iters < 30; iters++) {
+    if (nCommitted(index).first >= count) break;
+    lab::sleep(to);
+    if (to < std::chrono::seconds(1)) to *= 2;
+    if (start_term > -1) {
+      std::vector<std::shared_ptr<raft::Raft>> rafts;
+      {
+        lab::Lock lock(mu_);
+        for (const Peer& peer : peers_) rafts.push_back(peer.raft);
+      }
+      for (const auto& rf : rafts) {
+        // Port: skips crashed peers, where Go would touch a nil Raft.
+        if (rf && rf->GetState().term > start_term) {
+          // someone has moved on; can no longer guarantee that we'll "win"
+          return Command(-1);
+        }
+      }
+    }
+  }
+  auto [nd, cmd] = nCommitted(index);
+  if (nd < count) {
+    fail(cat("only ", nd, " decided for index ", index, "; wanted ", count));
+  }
+  return cmd;
+}
+
+// one does a complete agreement. It might choose the wrong leader initially, and have
+// to re-submit after giving up; it entirely gives up after about 10 seconds. It
+// indirectly checks that the servers agree on the same value, since nCommitted()
+// checks this, as do the appliers. Returns the index. With retry, it may submit the
+// command several times, in case a leader fails just after Start(); without, it calls
+// Start() only once, to simplify the early 2B tests.
+int RaftConfig::one(const Command& command, int expected_servers, bool retry) {
+  Awaiting awaiting(*watchdog_, cat("one(", command.is_string() ? std::string("<string>") : command.to_string(), ")"));
+  const lab::Bytes encoded = command.encode();
+  const lab::TimePoint t0 = lab::now();
+  int starts = 0;
+  while (lab::now() - t0 < std::chrono::seconds(10) && !finished()) {
+    // try all the servers, maybe one is the leader.
+    int index = -1;
+    for (int si = 0; si < n_; si++) {
+      starts = (starts + 1) % n_;
+      std::shared_ptr<raft::Raft> rf;
+      {
+        lab::Lock lock(mu_);
+        if (peers_[starts].connected) rf = peers_[starts].raft;
+      }
+      if (rf) {
+        const raft::StartResult r = rf->Start(encoded);
+        if (r.isLeader) {
+          index = r.index;
+          break;
+        }
+      }
+    }
+
+    if (index != -1) {
+      // somebody claimed to be the leader and to have submitted our command; wait a
+      // while for agreement.
+      const lab::TimePoint t1 = lab::now();
+      while (lab::now() - t1 < std::chrono::seconds(2)) {
+        auto [nd, cmd1] = nCommitted(index);
+        if (nd > 0 && nd >= expected_servers) {
+          // committed, and it was the command we submitted.
+          if (cmd1 == command) return index;
+        }
+        lab::sleep(std::chrono::milliseconds(20));
+      }
+      if (!retry) fail(cat("one(", command, ") failed to reach agreement"));
+    } else {
+      lab::sleep(std::chrono::milliseconds(50));
+    }
+  }
+  // Kept from Go: silent once cleanup began.
+  if (!finished()) fail(cat("one(", command, ") failed to reach agreement"));
+  return -1;
+}
+
+// --- begin and end ------------------------------------------------------------------
+
+// begin starts a test and prints the test message.
+void RaftConfig::begin(const std::string& title) {
+  std::printf("%s ...\n", title.c_str());
+  std::fflush(stdout);
+  t0_ = lab::now();
+  rpcs0_ = rpcTotal();
+  bytes0_ = bytesTotal();
+  lab::Lock lock(mu_);
+  maxIndex0_ = maxIndex_;
+}
+
+// end ends a test: getting here means no failure so far. Prints the Passed line with
+// some performance numbers.
+void RaftConfig::end() {
+  checkTimeout();
+  // A failure raised on another task while this thread was not blocked.
+  if (world_.failed()) throw lab::Cancelled(world_.failure());
+
+  const double t = lab::seconds_since(t0_);         // real (or virtual) time
+  const int nPeers = n_;                            // number of Raft peers
+  const int64_t nRPC = rpcTotal() - rpcs0_;         // number of RPC sends
+  const int64_t nBytes = bytesTotal() - bytes0_;    // number of bytes
+  int nCmds;                                        // number of Raft agreements reported
+  {
+    lab::Lock lock(mu_);
+    nCmds = maxIndex_ - maxIndex0_;
+  }
+  std::printf("  ... Passed --  %4.1f  %d %4lld %7lld %4d\n", t, nPeers,
+              static_cast<long long>(nRPC), static_cast<long long>(nBytes), nCmds);
+  std::fflush(stdout);
+}
+
+// --- The tester's random stream -----------------------------------------------------
+
+int64_t RaftConfig::rand_int() {
+  lab::Lock lock(mu_);
+  return static_cast<int64_t>(rng_.next() >> 1);
+}
+
+int64_t RaftConfig::rand_intn(int64_t n) {
+  lab::Lock lock(mu_);
+  return rng_.intn(n);
+}
+
+int32_t RaftConfig::rand_int31() {
+  lab::Lock lock(mu_);
+  return static_cast<int32_t>(rng_.next() >> 33);
+}
+
+std::string RaftConfig::rand_string(int length) {
+  static constexpr char kUrlBase64[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  lab::Lock lock(mu_);
+  std::string s;
+  s.reserve(static_cast<size_t>(length));
+  for (int k = 0; k < length; k++) s.push_back(kUrlBase64[rng_.intn(64)]);
+  return s;
+}
+
+}  // namespace tester
