@@ -78,7 +78,7 @@ stress: build
 	@scripts/stress.sh -n $(N) -j $(J) $(if $(RUN),-r $(RUN)) $(PART)
 
 bench: build
-	@build/labrpc_bench
+	@scripts/bench.sh build 5 2
 
 check-rules:
 	@scripts/check-runtime-rule.sh
