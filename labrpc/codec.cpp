@@ -3,6 +3,8 @@
 
 #include <cxxabi.h>
 
+#include <atomic>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
@@ -14,6 +16,18 @@ std::string demangle(const char* mangled) {
   std::unique_ptr<char, void (*)(void*)> name(abi::__cxa_demangle(mangled, nullptr, nullptr, &status),
                                               std::free);
   return status == 0 && name ? std::string(name.get()) : std::string(mangled);
+}
+
+namespace {
+std::atomic<int> g_codec_warnings{0};
+}
+
+int codec_warning_count() { return g_codec_warnings.load(); }
+
+void detail::codec_warn(const std::string& type, int visited, int members) {
+  ++g_codec_warnings;
+  std::fprintf(stderr, "codec warning: %s serializes %d of its %d members\n", type.c_str(), visited,
+               members);
 }
 
 void BoundedInputArchive::loadBinary(void* out, size_t n) {

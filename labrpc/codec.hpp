@@ -7,6 +7,9 @@
 // or a free serialize function. Anything else is a compile-time error naming the type,
 // as are pointers and views, which would share memory between peers.
 //
+// The first encode of an aggregate type checks that its serialize() visits every member
+// (codec_members.hpp), the twin of labgob's check for fields gob cannot see.
+//
 // Decoding never has undefined behaviour: truncated input, a length prefix longer than
 // what is left, or trailing bytes throw CodecError naming the expected type and offset.
 //
@@ -45,6 +48,12 @@ const std::string& type_name() {
   static const std::string name = demangle(typeid(T).name());
   return name;
 }
+
+}  // namespace lab
+
+#include "labrpc/codec_members.hpp"
+
+namespace lab {
 
 // Reads cereal's binary format, refusing any read or length prefix that goes past the
 // end of the input (a corrupt length would otherwise ask for gigabytes).
@@ -104,6 +113,7 @@ void check_encodable() {
 template <class T>
 Bytes encode(const T& value) {
   check_encodable<T>();
+  [[maybe_unused]] static const bool members_checked = detail::check_members_once(value);
   std::ostringstream out(std::ios::binary);
   {
     cereal::BinaryOutputArchive archive(out);
