@@ -458,8 +458,9 @@ Command decode_applied(const raft::ApplyMsg& m, int i, std::string* err) {
   try {
     return Command::decode(m.Command);
   } catch (const lab::CodecError& e) {
-    *err = cat("server ", i, " applied an undecodable command at index ", m.CommandIndex,
-               " (", m.Command.size(), " bytes): ", e.what());
+    *err = cat("server ", i, " applied an undecodable command at index ", m.CommandIndex, ": ",
+               m.Command.size(), " bytes, neither an encoded int64 (8 bytes) nor an encoded "
+               "string (", e.what(), ")");
     return Command();
   }
 }
