@@ -1,0 +1,173 @@
+// Raft 2A: leader election (§5.2), with the election restriction of §5.4.1.
+//
+// The ticker task wakes every kTickInterval: a follower or candidate whose election
+// timeout passed starts an election; a leader sends a heartbeat to each follower it has
+// sent nothing for kHeartbeatInterval. Votes are requested on one task per peer, and
+// each reply is counted under mu_ if it still belongs to the current election.
+//
+// Threading: the handler and the ticker take mu_; the other functions here are called
+// with mu_ held and never block.
+#include "raft/raft.hpp"
+
+#include "raft/trace.hpp"
+
+#include <string>
+
+namespace raft {
+
+void Raft::Ticker() {
+  // STUDENT BEGIN 2A
+  while (!Killed()) {
+    lab::sleep(kTickInterval);
+    lab::Lock lock(mu_);
+    const lab::TimePoint now = lab::now();
+    if (role_ == Role::Leader) {
+      // Heartbeats prevent election timeouts (§5.2). Each follower has its own clock:
+      // a follower that just got entries needs no heartbeat yet.
+      for (int peer = 0; peer < static_cast<int>(peers_.size()); peer++) {
+        if (peer != me_ && now - progress_[peer].lastSent >= kHeartbeatInterval) {
+          SendTo(peer, /*tracked=*/false);
+        }
+      }
+    } else if (now >= electionDeadline_) {
+      // Figure 2, rules for followers: "if election timeout elapses without receiving
+      // AppendEntries RPC from current leader or granting vote to candidate: convert to
+      // candidate"; for candidates: "if election timeout elapses: start new election".
+      StartElection();
+    }
+  }
+  // STUDENT END 2A
+}
+
+// STUDENT BEGIN 2A
+void Raft::ResetElectionTimer() {
+  const auto spread_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(kElectionTimeoutMax -
+                                                            kElectionTimeoutMin)
+          .count();
+  electionDeadline_ =
+      lab::now() + kElectionTimeoutMin + std::chrono::milliseconds(rng_.range(0, spread_ms));
+}
+
+bool Raft::StepDown(int term) {
+  bool changed = false;
+  if (term > currentTerm_) {
+    // Figure 2, rules for all servers: "if RPC request or response contains term T >
+    // currentTerm: set currentTerm = T, convert to follower" (§5.1). The vote was for the
+    // old term.
+    currentTerm_ = term;
+    votedFor_ = -1;
+    changed = true;
+  }
+  if (role_ == Role::Leader) {
+    // A deposed leader has not run its election timer while it led; without a fresh one
+    // it would campaign at the next tick and disrupt the new leader.
+    ResetElectionTimer();
+    Trace(me_, "role", "leader steps down in term ", currentTerm_);
+  }
+  role_ = Role::Follower;
+  return changed;
+}
+
+void Raft::StartElection() {
+  // Figure 2, rules for candidates: "on conversion to candidate, start election:
+  // increment currentTerm, vote for self, reset election timer, send RequestVote RPCs to
+  // all other servers".
+  currentTerm_++;
+  role_ = Role::Candidate;
+  votedFor_ = me_;
+  votes_ = 1;
+  Persist();  // the vote for ourselves must survive a crash, or we might vote twice
+  ResetElectionTimer();
+  Trace(me_, "elect", "campaigns in term ", currentTerm_);
+  if (votes_ > static_cast<int>(peers_.size()) / 2) {  // a one-peer cluster
+    BecomeLeader();
+    return;
+  }
+
+  RequestVoteArgs args;
+  args.Term = currentTerm_;
+  args.CandidateId = me_;
+  args.LastLogIndex = log_.LastIndex();
+  args.LastLogTerm = log_.LastTerm();
+  for (int peer = 0; peer < static_cast<int>(peers_.size()); peer++) {
+    if (peer == me_) continue;
+    // One task per peer: a call to an unreachable peer may block for seconds, and must
+    // not hold up the votes of the others.
+    lab::go("raft-" + std::to_string(me_) + " RequestVote to " + std::to_string(peer),
+            [self = shared_from_this(), peer, args] {
+              RequestVoteReply reply;
+              if (!self->peers_[peer]->Call("Raft.RequestVote", args, &reply)) return;
+              lab::Lock lock(self->mu_);
+              if (self->Killed()) return;
+              self->HandleRequestVoteReply(args, reply);
+            });
+  }
+}
+
+void Raft::HandleRequestVoteReply(const RequestVoteArgs& args, const RequestVoteReply& reply) {
+  if (reply.Term > currentTerm_) {
+    if (StepDown(reply.Term)) Persist();
+    return;
+  }
+  // Count only votes for the election still running: a reply may arrive after this
+  // peer won, lost, or moved on to a later term.
+  if (role_ != Role::Candidate || currentTerm_ != args.Term || !reply.VoteGranted) return;
+  votes_++;
+  // Figure 2, rules for candidates: "if votes received from majority of servers: become
+  // leader".
+  if (votes_ > static_cast<int>(peers_.size()) / 2) BecomeLeader();
+}
+
+void Raft::BecomeLeader() {
+  role_ = Role::Leader;
+  Trace(me_, "role", "leader of term ", currentTerm_, " with log (", log_.SnapshotIndex(),
+        ", ", log_.LastIndex(), "]");
+  // Figure 2, volatile state on leaders, "reinitialized after election": nextIndex =
+  // leader's last log index + 1, matchIndex = 0.
+  Progress initial;
+  initial.nextIndex = log_.LastIndex() + 1;
+  progress_.assign(peers_.size(), initial);
+  // "Upon election: send initial empty AppendEntries RPCs (heartbeat) to each server";
+  // this claims leadership before any follower times out.
+  for (int peer = 0; peer < static_cast<int>(peers_.size()); peer++) {
+    if (peer != me_) SendTo(peer, /*tracked=*/false);
+  }
+}
+// STUDENT END 2A
+
+// Figure 2, RequestVote RPC, receiver implementation.
+void Raft::RequestVote([[maybe_unused]] const RequestVoteArgs& args,
+                       [[maybe_unused]] RequestVoteReply* reply) {
+  // STUDENT BEGIN 2A
+  lab::Lock lock(mu_);
+  bool changed = false;
+  if (args.Term > currentTerm_) changed = StepDown(args.Term);
+  reply->Term = currentTerm_;
+  reply->VoteGranted = false;
+
+  // 1. Reply false if term < currentTerm (§5.1).
+  if (args.Term == currentTerm_) {
+    // 2. If votedFor is null or candidateId, and the candidate's log is at least as
+    // up-to-date as the receiver's log, grant the vote (§5.2, §5.4). Up-to-date (§5.4.1):
+    // a later last term wins; with equal last terms, the longer log. This keeps any
+    // committed entry in the log of every future leader.
+    const bool upToDate =
+        args.LastLogTerm > log_.LastTerm() ||
+        (args.LastLogTerm == log_.LastTerm() && args.LastLogIndex >= log_.LastIndex());
+    if ((votedFor_ == -1 || votedFor_ == args.CandidateId) && upToDate) {
+      if (votedFor_ != args.CandidateId) changed = true;
+      votedFor_ = args.CandidateId;
+      reply->VoteGranted = true;
+      // Figure 2, rules for followers: granting a vote resets the election timer, so a
+      // viable candidate gets time to win before this peer competes.
+      ResetElectionTimer();
+      Trace(me_, "vote", "for ", args.CandidateId, " in term ", currentTerm_);
+    }
+  }
+  // The vote must be on stable storage before the candidate can count it.
+  if (changed) Persist();
+  // STUDENT END 2A
+}
+
+}  // namespace raft

@@ -1,0 +1,180 @@
+// Raft: construction, the service-facing API (Start, GetState, Kill), the RPC service,
+// and persistence (2C). Elections live in election.cpp, replication and the applier in
+// replication.cpp, snapshots in snapshot.cpp.
+//
+// Threading: see raft.hpp. Every method here takes mu_ itself, except Persist and
+// ReadPersist, whose callers hold it.
+#include "raft/raft.hpp"
+
+#include "raft/trace.hpp"
+
+#include <string>
+#include <utility>
+
+namespace raft {
+
+std::shared_ptr<Raft> Make(std::vector<lab::ClientEnd*> peers, int me,
+                           std::shared_ptr<Persister> persister,
+                           std::shared_ptr<ApplyChannel> applyCh) {
+  std::shared_ptr<Raft> rf(new Raft(std::move(peers), me, persister, std::move(applyCh)));
+  {
+    lab::Lock lock(rf->mu_);
+    // Initialize from state persisted before a crash.
+    rf->ReadPersist(persister->ReadRaftState());
+    // STUDENT BEGIN 2A
+    rf->ResetElectionTimer();
+    // STUDENT END 2A
+  }
+  // The tasks hold the Raft alive until they end (after Kill, or when the test's World
+  // ends).
+  const std::string name = "raft-" + std::to_string(me);
+  lab::go(name + " ticker", [rf] { rf->Ticker(); });
+  lab::go(name + " applier", [rf] { rf->Applier(); });
+  return rf;
+}
+
+std::shared_ptr<lab::Service> MakeService(std::shared_ptr<Raft> rf) {
+  auto service = std::make_shared<lab::Service>("Raft");
+  service->Add("RequestVote", rf, &Raft::RequestVote);
+  service->Add("AppendEntries", rf, &Raft::AppendEntries);
+  service->Add("InstallSnapshot", rf, &Raft::InstallSnapshot);
+  return service;
+}
+
+Raft::Raft(std::vector<lab::ClientEnd*> peers, int me, std::shared_ptr<Persister> persister,
+           std::shared_ptr<ApplyChannel> applyCh)
+    : peers_(std::move(peers)),
+      me_(me),
+      persister_(std::move(persister)),
+      applyCh_(std::move(applyCh)),
+      rng_(lab::Rng::derived("raft-" + std::to_string(me))) {}
+
+StartResult Raft::Start(Bytes command) {
+  StartResult result;
+  // STUDENT BEGIN 2B
+  lab::Lock lock(mu_);
+  result.term = currentTerm_;
+  if (Killed() || role_ != Role::Leader) return result;
+
+  // Figure 2, rules for leaders: "if command received from client: append entry to local
+  // log, respond after entry applied to state machine". Persisting before anyone can see
+  // the entry keeps a crash from forgetting an entry a follower already holds.
+  log_.Append(LogEntry{currentTerm_, std::move(command)});
+  Persist();
+  result.index = log_.LastIndex();
+  result.isLeader = true;
+  Trace(me_, "start", "index ", result.index, " term ", currentTerm_);
+
+  // Replicate now rather than at the next heartbeat: a service waiting for the commit
+  // (kvraft: 1000 sequential operations in 33 s) would otherwise wait up to a heartbeat
+  // interval per command. MaybeReplicate batches: a follower with an RPC in flight gets
+  // this entry together with later ones when that RPC returns.
+  for (int peer = 0; peer < static_cast<int>(peers_.size()); peer++) MaybeReplicate(peer);
+  AdvanceCommitIndex();  // a one-peer cluster commits at once
+  // STUDENT END 2B
+  return result;
+}
+
+State Raft::GetState() {
+  State state;
+  // STUDENT BEGIN 2A
+  lab::Lock lock(mu_);
+  state.term = currentTerm_;
+  state.isLeader = role_ == Role::Leader && !Killed();
+  // STUDENT END 2A
+  return state;
+}
+
+void Raft::Kill() {
+  dead_.store(true);
+  // Wake the applier so that it sees the flag; the ticker checks it every tick and RPC
+  // tasks when their call returns.
+  lab::Lock lock(mu_);
+  applyCond_.notify_all();
+}
+
+// --- Persistence (2C) --------------------------------------------------------------------
+
+// STUDENT BEGIN 2C
+namespace {
+
+// What Persist saves: Figure 2's "persistent state on all servers" (the log carries the
+// snapshot's last included index and term, §7). Loading and saving name the fields in
+// the same order, so both read the same bytes.
+struct PersistedState {
+  int currentTerm = 0;
+  int votedFor = -1;
+  Log log;
+
+  template <class Archive>
+  void serialize(Archive& ar) {
+    ar(currentTerm, votedFor, log);
+  }
+};
+
+// The same fields, by reference, so that saving does not copy the log first.
+struct PersistedStateView {
+  const int& currentTerm;
+  const int& votedFor;
+  const Log& log;
+
+  template <class Archive>
+  void serialize(Archive& ar) {
+    ar(currentTerm, votedFor, log);
+  }
+};
+
+}  // namespace
+// STUDENT END 2C
+
+void Raft::Persist() {
+  // STUDENT BEGIN 2C
+  const Bytes state = lab::encode(PersistedStateView{currentTerm_, votedFor_, log_});
+  // Once there is a snapshot, save it with every state: the Persister keeps what the last
+  // save gave it, and a restarted peer whose log starts after a snapshot needs that
+  // snapshot (TestSnapshotInit2D catches a state saved without it).
+  if (log_.SnapshotIndex() > 0) {
+    persister_->SaveStateAndSnapshot(state, snapshot_);
+  } else {
+    persister_->SaveRaftState(state);
+  }
+  // STUDENT END 2C
+}
+
+void Raft::ReadPersist([[maybe_unused]] const Bytes& state) {
+  // STUDENT BEGIN 2C
+  if (state.empty()) return;  // first boot: start with term 0, no vote, an empty log
+  const std::string peer = "raft: peer " + std::to_string(me_);
+  PersistedState saved;
+  try {
+    lab::decode_into(state, saved);
+  } catch (const lab::CodecError& e) {
+    lab::fatal(peer + ": corrupt persisted state: " + e.what());
+  }
+  std::string problem = saved.log.Problem();
+  if (problem.empty() && saved.currentTerm < 0) problem = "negative term";
+  if (problem.empty() &&
+      (saved.votedFor < -1 || saved.votedFor >= static_cast<int>(peers_.size()))) {
+    problem = "votedFor " + std::to_string(saved.votedFor) + " is not a peer";
+  }
+  if (problem.empty() && saved.log.LastTerm() > saved.currentTerm) {
+    problem = "log holds term " + std::to_string(saved.log.LastTerm()) + " beyond currentTerm " +
+              std::to_string(saved.currentTerm);
+  }
+  if (!problem.empty()) lab::fatal(peer + ": corrupt persisted state: " + problem);
+
+  currentTerm_ = saved.currentTerm;
+  votedFor_ = saved.votedFor;
+  log_ = std::move(saved.log);
+  // The service restores its state from the same snapshot when it restarts (the tester
+  // and kvraft read it themselves), so the snapshot is not delivered again: applying
+  // resumes right after it.
+  snapshot_ = persister_->ReadSnapshot();
+  commitIndex_ = log_.SnapshotIndex();
+  lastApplied_ = log_.SnapshotIndex();
+  Trace(me_, "boot", "term ", currentTerm_, " votedFor ", votedFor_, " log (",
+        log_.SnapshotIndex(), ", ", log_.LastIndex(), "]");
+  // STUDENT END 2C
+}
+
+}  // namespace raft

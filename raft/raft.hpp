@@ -1,0 +1,204 @@
+// Raft: the reference solution of Lab 2 (2A election, 2B log replication, 2C
+// persistence, 2D snapshots), following Figure 2 and §5–§7 of the extended Raft paper.
+//
+// Who calls it: the tester and kvraft, through the API in raft/api.hpp (Make, Start,
+// GetState, Snapshot, Kill); other peers, through the RPC handlers registered by
+// MakeService. Every public method is callable from any task and returns without
+// waiting for the network.
+//
+// Threading: one lock, `mu_`, guards all of a peer's mutable state (the `dead_` flag
+// aside). Background tasks (lab::go): the ticker (election timer and heartbeats), the
+// applier (the only task that sends on the apply channel), and one short task per
+// outgoing RPC. No task holds `mu_` while it blocks: not across an RPC (a call to a dead
+// peer may take seconds), not while sending on the apply channel (the service calls
+// Snapshot from the task that receives, which needs `mu_`), and not while sleeping.
+// All time, timers and randomness come from the lab runtime (lab::now, lab::sleep,
+// lab::Rng), so the same code runs in the real and the simulated world.
+//
+// Handout markers: the code a student writes lies between a line
+//   // STUDENT BEGIN <part>
+// and a line
+//   // STUDENT END <part>
+// where <part> is the lab part (2A, 2B, 2C or 2D) that first needs it. Regions never
+// nest and each marker sits on its own line; the handout generator replaces what lies
+// between a pair with a TODO for that part. Everything outside the regions (class and
+// function shells, the API, MakeService) is what the handout gives, and still compiles
+// with every region emptied.
+//
+// Source layout: raft.cpp (construction, the API, persistence), election.cpp (2A),
+// replication.cpp (2B: AppendEntries, commit, the applier), snapshot.cpp (2D);
+// log.hpp (the log and its snapshot offset), rpc_types.hpp (RPC arguments and replies),
+// trace.hpp (optional debug output, VERBOSE=1).
+#pragma once
+
+#include "raft/api.hpp"
+#include "raft/log.hpp"
+#include "raft/rpc_types.hpp"
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <vector>
+
+namespace raft {
+
+using namespace std::chrono_literals;
+
+// STUDENT BEGIN 2A
+// Timing. The tester allows at most ten heartbeats per second (TestCount2B: at most 60
+// RPCs in an idle second with three peers) and expects a new leader well within a
+// second of a failure (RaftElectionTimeout = 1 s; checkOneLeader gives up after ~5 s).
+
+// A leader sends each follower something at least this often (§5.2).
+inline constexpr lab::Duration kHeartbeatInterval = 100ms;
+// Election timeouts are drawn uniformly from [min, max] at every reset (§5.2). The
+// minimum spans three heartbeats, so one or two lost heartbeats start no election; the
+// 200 ms spread makes split votes rare, and min + spread leaves time for a second
+// round inside the tester's one second.
+inline constexpr lab::Duration kElectionTimeoutMin = 300ms;
+inline constexpr lab::Duration kElectionTimeoutMax = 500ms;
+// How often the ticker wakes to check its timers; it bounds their jitter.
+inline constexpr lab::Duration kTickInterval = 10ms;
+// STUDENT END 2A
+// STUDENT BEGIN 2B
+// A replication RPC still unanswered after this long is presumed lost: the next Start or
+// reply sends afresh instead of waiting for it (a call to an unreachable peer may take
+// seconds to fail).
+inline constexpr lab::Duration kReplicationPatience = 100ms;
+// STUDENT END 2B
+
+class Raft : public std::enable_shared_from_this<Raft> {
+ public:
+  // Go's rf.Start(command): if this peer leads, appends the command to its log and starts
+  // replicating it; returns at once with the index it will have if it is ever committed.
+  StartResult Start(Bytes command);
+  // Go's rf.GetState(): the current term and whether this peer believes it is the leader.
+  State GetState();
+  // The service has saved a snapshot holding everything through `index`: discard those
+  // entries and persist the snapshot with the state (§7). Called from the task that
+  // drains the apply channel, so it must never wait for the applier.
+  void Snapshot(int index, Bytes snapshot);
+  // Stops the peer for good: its tasks end soon; Start and GetState still answer.
+  void Kill();
+
+  // RPC handlers ("Raft.RequestVote", "Raft.AppendEntries", "Raft.InstallSnapshot").
+  void RequestVote(const RequestVoteArgs& args, RequestVoteReply* reply);
+  void AppendEntries(const AppendEntriesArgs& args, AppendEntriesReply* reply);
+  void InstallSnapshot(const InstallSnapshotArgs& args, InstallSnapshotReply* reply);
+
+ private:
+  friend std::shared_ptr<Raft> Make(std::vector<lab::ClientEnd*> peers, int me,
+                                    std::shared_ptr<Persister> persister,
+                                    std::shared_ptr<ApplyChannel> applyCh);
+
+  Raft(std::vector<lab::ClientEnd*> peers, int me, std::shared_ptr<Persister> persister,
+       std::shared_ptr<ApplyChannel> applyCh);
+
+  bool Killed() const { return dead_.load(); }
+
+  // --- Persistence (2C), raft.cpp. Callers hold mu_. ---------------------------------
+  // Saves currentTerm, votedFor and the log (with its snapshot offset), and the snapshot
+  // once there is one. Called before answering any RPC or returning from Start after a
+  // change to them, as Figure 2 requires of "persistent state".
+  void Persist();
+  // Restores what Persist saved; a fresh peer (empty state) starts blank.
+  void ReadPersist(const Bytes& state);
+
+  // --- Tasks started by Make. ----------------------------------------------------------
+  void Ticker();   // election.cpp: election timeouts and leader heartbeats
+  void Applier();  // replication.cpp: delivers committed entries and snapshots in order
+
+  // STUDENT BEGIN 2A
+  enum class Role { Follower, Candidate, Leader };
+
+  // election.cpp; callers hold mu_.
+  void ResetElectionTimer();
+  // A higher term was seen, or a leader of this term exists: become a follower (§5.1).
+  // Returns true when currentTerm or votedFor changed (the caller persists).
+  bool StepDown(int term);
+  void StartElection();
+  void HandleRequestVoteReply(const RequestVoteArgs& args, const RequestVoteReply& reply);
+  void BecomeLeader();
+  // STUDENT END 2A
+
+  // STUDENT BEGIN 2B
+  // What the leader knows about one follower (Figure 2, "volatile state on leaders", plus
+  // the bookkeeping that keeps one replication RPC in flight per follower).
+  struct Progress {
+    int nextIndex = 1;   // index of the next log entry to send to this follower
+    int matchIndex = 0;  // highest index known to be replicated on this follower
+    // The replication RPC in flight to this follower (0: none), and when it was sent.
+    // Start and replies send a new one only when none is in flight or it looks lost, so
+    // a burst of Starts is batched into a few RPCs instead of one RPC per command.
+    uint64_t inflightId = 0;
+    lab::TimePoint inflightSince{};
+    // When anything was last sent to this follower; a heartbeat is due kHeartbeatInterval
+    // after it.
+    lab::TimePoint lastSent{};
+  };
+
+  // replication.cpp; callers hold mu_.
+  // Sends the follower what it lacks (AppendEntries, or InstallSnapshot when the entries
+  // it needs are gone) on a new task. `tracked`: counts as the follower's in-flight RPC.
+  void SendTo(int peer, bool tracked);
+  // Sends to `peer` if it lacks entries and no replication RPC to it is in flight.
+  void MaybeReplicate(int peer);
+  void HandleAppendEntriesReply(int peer, uint64_t rpcId, const AppendEntriesArgs& args,
+                                const AppendEntriesReply& reply);
+  // Where to resume after a rejection, from the follower's XTerm / XIndex / XLen.
+  int BackupNextIndex(const AppendEntriesReply& reply) const;
+  // Figure 2, rules for leaders: commit the highest index stored on a majority, if it
+  // is from the current term (§5.4.2).
+  void AdvanceCommitIndex();
+  void OnRpcLost(int peer, uint64_t rpcId);
+  // STUDENT END 2B
+
+  // STUDENT BEGIN 2D
+  // snapshot.cpp; callers hold mu_.
+  void SendInstallSnapshot(int peer, uint64_t rpcId);
+  void HandleInstallSnapshotReply(int peer, uint64_t rpcId, const InstallSnapshotArgs& args,
+                                  const InstallSnapshotReply& reply);
+  // STUDENT END 2D
+
+  // --- Fixed at construction; read without the lock. ---------------------------------
+  const std::vector<lab::ClientEnd*> peers_;  // peers_[i] calls peer i; peers_[me_] is us
+  const int me_;
+  const std::shared_ptr<Persister> persister_;
+  const std::shared_ptr<ApplyChannel> applyCh_;
+  std::atomic<bool> dead_{false};  // set by Kill
+
+  lab::Mutex mu_;  // guards every field below
+  // Signalled when the applier may have work: commitIndex_ rose, a snapshot was
+  // installed, or the peer was killed.
+  lab::CondVar applyCond_;
+
+  lab::Rng rng_;   // this peer's random stream (election timeouts), derived from the seed
+
+  // STUDENT BEGIN 2A
+  // Persistent state on all servers (Figure 2); Persist() saves it.
+  int currentTerm_ = 0;  // latest term this peer has seen
+  int votedFor_ = -1;    // candidate voted for in currentTerm_, -1 for none
+  Log log_;              // the log; with 2D it starts after the snapshot
+
+  // Volatile state.
+  Role role_ = Role::Follower;
+  lab::TimePoint electionDeadline_{};  // a follower or candidate campaigns after this
+  int votes_ = 0;                      // votes received in currentTerm_ as a candidate
+  // STUDENT END 2A
+
+  // STUDENT BEGIN 2B
+  int commitIndex_ = 0;  // highest log index known to be committed
+  int lastApplied_ = 0;  // highest log index handed to the applier (owned by Applier)
+  std::vector<Progress> progress_;  // leader only; reinitialised on election
+  uint64_t nextRpcId_ = 1;          // numbers tracked replication RPCs
+  // STUDENT END 2B
+
+  // STUDENT BEGIN 2D
+  Bytes snapshot_;  // the latest snapshot, covering the log through log_.SnapshotIndex()
+  // An installed snapshot the applier has yet to deliver (always ahead of lastApplied_).
+  std::optional<ApplyMsg> pendingSnapshot_;
+  // STUDENT END 2D
+};
+
+}  // namespace raft
