@@ -2,7 +2,7 @@
 #   make test-labrpc | test-2A ... test-2D | test-2 | test      run tests (RUN=TestName for one)
 #   make race-2A | asan-2A ...  / make race | make asan        the same under TSan / ASan+UBSan
 #   make stress PART=2A N=100 J=2                               many runs, failures kept
-#   make bench                                                  benchmarks (docs/benchmarks.md)
+#   make bench | make bench-2                                   benchmarks (docs/benchmarks.md)
 #   make check-rules                                            the runtime rule (DESIGN.md)
 SHELL := /bin/bash
 .DEFAULT_GOAL := build
@@ -20,7 +20,7 @@ define configure
 	@cmake --build $(1) -j 2
 endef
 
-.PHONY: deps build build-tsan build-asan test test-labrpc test-2 race asan bench stress \
+.PHONY: deps build build-tsan build-asan test test-labrpc test-2 race asan bench bench-2 stress \
         check-rules format clean
 
 deps:
@@ -79,6 +79,11 @@ stress: build
 
 bench: build
 	@scripts/bench.sh build 5 2
+
+# Lab 2: per part wall/CPU/RSS/RPCs (median of 3) and leader failover (200 trials).
+bench-2: build
+	@scripts/bench-raft.py --build build --runs 3
+	@FAILOVER_TRIALS=200 build/raft_bench | grep '^leader failover'
 
 check-rules:
 	@scripts/check-runtime-rule.sh
