@@ -20,7 +20,8 @@ define configure
 	@cmake --build $(1) -j 2
 endef
 
-.PHONY: deps build build-tsan build-asan test test-labrpc test-2 race asan bench bench-2 stress \
+.PHONY: deps build build-tsan build-asan test test-labrpc test-2 test-3 test-porcupine race asan \
+        bench bench-2 stress \
         check-rules format clean
 
 deps:
@@ -38,7 +39,9 @@ build-asan: deps
 
 # --- tests ------------------------------------------------------------------------
 # Lab 2 joins the suite once its tests exist.
-ALL_TESTS = labrpc_test "" $(if $(wildcard tester/test_2*.cpp),raft_test "")
+ALL_TESTS = labrpc_test "" $(if $(wildcard tester/test_2*.cpp),raft_test "") \
+  $(if $(wildcard tester/porcupine/*_test.cpp),porcupine_test "") \
+  $(if $(wildcard tester/test_3*.cpp),kv_test "")
 
 test: build
 	@scripts/run-tests.sh build $(ALL_TESTS)
@@ -52,6 +55,15 @@ test-2: build
 test-2%: build
 	@scripts/run-tests.sh build raft_test "$(call filter,2$*)"
 
+test-3: build
+	@scripts/run-tests.sh build kv_test "$(call filter,3A$(,)3B)"
+
+test-3%: build
+	@scripts/run-tests.sh build kv_test "$(call filter,3$*)"
+
+test-porcupine: build
+	@scripts/run-tests.sh build porcupine_test "$(if $(RUN),-tc=$(RUN))"
+
 race: build-tsan
 	@scripts/run-tests.sh build-tsan $(ALL_TESTS)
 
@@ -61,6 +73,9 @@ race-labrpc: build-tsan
 race-2%: build-tsan
 	@scripts/run-tests.sh build-tsan raft_test "$(call filter,2$*)"
 
+race-3%: build-tsan
+	@scripts/run-tests.sh build-tsan kv_test "$(call filter,3$*)"
+
 asan: build-asan
 	@scripts/run-tests.sh build-asan $(ALL_TESTS)
 
@@ -69,6 +84,9 @@ asan-labrpc: build-asan
 
 asan-2%: build-asan
 	@scripts/run-tests.sh build-asan raft_test "$(call filter,2$*)"
+
+asan-3%: build-asan
+	@scripts/run-tests.sh build-asan kv_test "$(call filter,3$*)"
 
 # --- tools ------------------------------------------------------------------------
 PART ?= 2A

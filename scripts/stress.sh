@@ -2,7 +2,7 @@
 # Runs one lab part (or one test) many times, J at a time, with GNU parallel; counts
 # failures and keeps each failing run's full output (with its seed) for replay.
 # usage: scripts/stress.sh [-n RUNS] [-j JOBS] [-r TEST] [-b BUILD_DIR] [-o OUT_DIR] PART
-#   PART: labrpc | 2A | 2B | 2C | 2D
+#   PART: labrpc | 2A | 2B | 2C | 2D | 3A | 3B | porcupine
 set -euo pipefail
 runs=20 jobs=2 test="" build=build out=""
 while getopts "n:j:r:b:o:" opt; do
@@ -16,6 +16,8 @@ part=${1:?$(sed -n '4,5p' "$0")}
 case $part in
   labrpc) cmd=("$build/labrpc_test") ;;
   2[A-D]) cmd=("$build/raft_test" "-ts=$part") ;;
+  3[AB]) cmd=("$build/kv_test" "-ts=$part") ;;
+  porcupine) cmd=("$build/porcupine_test") ;;
   *) echo "stress: unknown part $part" >&2; exit 2 ;;
 esac
 [ -n "$test" ] && cmd+=("-tc=$test")
