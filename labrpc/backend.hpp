@@ -8,9 +8,27 @@
 
 #include "labrpc/runtime.hpp"
 
+#include <atomic>
 #include <memory>
 #include <string>
 #include <vector>
+
+namespace lab {
+
+namespace detail {
+class WorldImpl;
+}
+
+struct Timer::State {
+  std::function<void()> fn;
+  Duration delay{};
+  detail::WorldImpl* world = nullptr;
+  // 0 pending, 1 fired, 2 cancelled.
+  std::atomic<int> status{0};
+  void* handle = nullptr;  // the backend's own handle, touched only by the backend
+};
+
+}  // namespace lab
 
 namespace lab::detail {
 
@@ -64,7 +82,11 @@ class Backend {
   virtual size_t live_task_threads() = 0;
 };
 
-// The active backend (the real one; LAB_SIM selects the simulated one once it exists).
+// The active backend, chosen once per process: LAB_SIM=1 selects the simulated world,
+// anything else (or nothing) the real one.
 Backend& backend();
+Backend* make_real_backend();
+Backend* make_sim_backend();
+bool simulated();
 
 }  // namespace lab::detail

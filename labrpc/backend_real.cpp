@@ -13,8 +13,7 @@
 // spins.
 //
 // Cancellation: a cancelled World wakes every condition-variable wait of its threads
-// (they register while they wait); a wait that races with the cancel still sees it
-// within kCancelPoll.
+// (they register while they wait; see RealCondVar for why no wake-up is lost).
 #include "labrpc/backend.hpp"
 
 #include <uv.h>
@@ -31,20 +30,9 @@
 #include <thread>
 
 namespace lab {
-
-struct Timer::State {
-  std::function<void()> fn;
-  Duration delay;
-  detail::WorldImpl* world = nullptr;
-  // 0 pending, 1 fired, 2 cancelled.
-  std::atomic<int> status{0};
-  uv_timer_t* handle = nullptr;  // owned by the loop thread
-};
-
 namespace detail {
 namespace {
 
-constexpr auto kCancelPoll = std::chrono::milliseconds(200);
 constexpr auto kSpinWindow = std::chrono::microseconds(50);
 
 // Whether this thread's last wait ended within kSpinWindow (see the header comment).
@@ -272,18 +260,18 @@ class RealWorld final : public WorldImpl {
   bool abandoned_ = false;
 };
 
+// A condition variable whose waits a World's cancel can always interrupt: the waiter
+// checks the cancel flag under the internal mutex `inner_` and sleeps on it; the
+// canceller notifies under the same mutex, after setting the flag. Lock order: the
+// World's waiter registry is never held while taking `inner_` in a waiter.
 class RealCondVar final : public CondVarImpl {
  public:
   void wait_until(Lock& lock, TimePoint deadline) override {
     auto* world = static_cast<RealWorld*>(tls_world);
-    if (world == nullptr) {
-      cv_.wait_until(lock, to_steady(deadline));
-      return;
-    }
-    if (world->cancelled()) throw Cancelled(world->cancel_reason());
+    if (world != nullptr && world->cancelled()) throw Cancelled(world->cancel_reason());
     const auto start = std::chrono::steady_clock::now();
     const auto steady_deadline = to_steady(deadline);
-    if (tls_spin && steady_deadline > start + kSpinWindow) {
+    if (world != nullptr && tls_spin && steady_deadline > start + kSpinWindow) {
       const uint64_t seq = notified_.load(std::memory_order_acquire);
       lock.unlock();
       spin_until([&] { return notified_.load(std::memory_order_acquire) != seq; });
@@ -293,23 +281,37 @@ class RealCondVar final : public CondVarImpl {
         return;
       }
     }
-    world->waiters().add(this);
-    cv_.wait_until(lock, std::min(steady_deadline, start + kCancelPoll));
-    world->waiters().remove(this);
+    if (world != nullptr) world->waiters().add(this);
+    {
+      std::unique_lock<std::mutex> inner(inner_);
+      if (world == nullptr || !world->cancelled()) {
+        lock.unlock();
+        if (deadline == TimePoint::max()) {
+          cv_.wait(inner);
+        } else {
+          cv_.wait_until(inner, steady_deadline);
+        }
+      }
+    }
+    if (world != nullptr) world->waiters().remove(this);
+    if (lock.owns_lock() == false) lock.lock();
     tls_spin = std::chrono::steady_clock::now() - start < kSpinWindow;
-    if (world->cancelled()) throw Cancelled(world->cancel_reason());
+    if (world != nullptr && world->cancelled()) throw Cancelled(world->cancel_reason());
   }
   void notify_one() override {
     notified_.fetch_add(1, std::memory_order_release);
+    std::lock_guard<std::mutex> inner(inner_);
     cv_.notify_one();
   }
   void notify_all() override {
     notified_.fetch_add(1, std::memory_order_release);
+    std::lock_guard<std::mutex> inner(inner_);
     cv_.notify_all();
   }
 
  private:
-  std::condition_variable_any cv_;
+  std::mutex inner_;
+  std::condition_variable cv_;
   std::atomic<uint64_t> notified_{0};  // bumped by every notify, watched by spinners
 };
 
@@ -399,8 +401,11 @@ class RealBackend final : public Backend {
       auto* h = new TimerHandle{{}, state};
       h->timer.data = h;
       uv_timer_init(timer_loop().loop(), &h->timer);
-      state->handle = &h->timer;
-      const auto ms = std::chrono::ceil<std::chrono::milliseconds>(state->delay).count();
+      state->handle = &h->timer;  // touched only on the loop thread
+      // libuv counts whole milliseconds from a cached loop time: refresh it and add one
+      // millisecond so the timer never fires before its delay.
+      uv_update_time(timer_loop().loop());
+      const auto ms = std::chrono::ceil<std::chrono::milliseconds>(state->delay).count() + 1;
       uv_timer_start(
           &h->timer,
           [](uv_timer_t* t) {
@@ -431,7 +436,7 @@ class RealBackend final : public Backend {
     timer_loop().post([state] {
       state->fn = nullptr;
       if (state->handle != nullptr) {
-        uv_timer_t* h = state->handle;
+        auto* h = static_cast<uv_timer_t*>(state->handle);
         state->handle = nullptr;
         close_timer(h);
       }
@@ -457,10 +462,7 @@ class RealBackend final : public Backend {
 
 }  // namespace
 
-Backend& backend() {
-  static RealBackend* real = new RealBackend();
-  return *real;
-}
+Backend* make_real_backend() { return new RealBackend(); }
 
 }  // namespace detail
 }  // namespace lab

@@ -40,8 +40,22 @@ void BoundedInputArchive::loadBinary(void* out, size_t n) {
   offset_ += n;
 }
 
+void CEREAL_LOAD_FUNCTION_NAME(BoundedInputArchive& ar, bool& b) {
+  uint8_t byte = 0;
+  const size_t at = ar.offset();
+  ar.loadBinary(&byte, 1);
+  if (byte > 1) {
+    throw CodecError("invalid bool byte " + std::to_string(byte) + " at offset " +
+                     std::to_string(at));
+  }
+  b = byte == 1;
+}
+
 void BoundedInputArchive::checkLength(uint64_t length) const {
-  if (length > size_ - offset_) {
+  // Empty elements encode to nothing, so a vector of them may be longer than the bytes
+  // left; 65536 of them cost nothing to allocate, while a corrupt length is refused.
+  constexpr uint64_t kMaxEmptyElements = 65536;
+  if (length > size_ - offset_ && length > kMaxEmptyElements) {
     throw CodecError("length prefix " + std::to_string(length) + " at offset " +
                      std::to_string(offset_ - sizeof(uint64_t)) + " exceeds the " +
                      std::to_string(size_ - offset_) + " bytes left");

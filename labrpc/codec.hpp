@@ -66,7 +66,8 @@ class BoundedInputArchive
         size_(size) {}
 
   void loadBinary(void* out, size_t n);
-  // Every element of a sized container takes at least one byte.
+  // A container's length cannot exceed the bytes left (elements take at least one byte),
+  // except for small containers of empty elements.
   void checkLength(uint64_t length) const;
   size_t offset() const { return offset_; }
   size_t size() const { return size_; }
@@ -78,10 +79,12 @@ class BoundedInputArchive
 };
 
 template <class T>
-std::enable_if_t<std::is_arithmetic_v<T>> CEREAL_LOAD_FUNCTION_NAME(BoundedInputArchive& ar,
-                                                                     T& t) {
+std::enable_if_t<std::is_arithmetic_v<T> && !std::is_same_v<T, bool>> CEREAL_LOAD_FUNCTION_NAME(
+    BoundedInputArchive& ar, T& t) {
   ar.loadBinary(std::addressof(t), sizeof(t));
 }
+// A bool is one byte, 0 or 1; any other value is corrupt (and would be undefined).
+void CEREAL_LOAD_FUNCTION_NAME(BoundedInputArchive& ar, bool& b);
 template <class T>
 void CEREAL_LOAD_FUNCTION_NAME(BoundedInputArchive& ar, cereal::NameValuePair<T>& t) {
   ar(t.value);

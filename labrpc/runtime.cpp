@@ -5,8 +5,27 @@
 #include "labrpc/backend.hpp"
 
 #include <cstdio>
+#include <cstdlib>
+#include <string_view>
 
 namespace lab {
+
+namespace detail {
+
+bool simulated() {
+  static const bool sim = [] {
+    const char* s = std::getenv("LAB_SIM");
+    return s != nullptr && std::string_view(s) == "1";
+  }();
+  return sim;
+}
+
+Backend& backend() {
+  static Backend* chosen = simulated() ? make_sim_backend() : make_real_backend();
+  return *chosen;
+}
+
+}  // namespace detail
 
 using detail::backend;
 
@@ -52,8 +71,8 @@ void CondVar::notify_all() { impl_->notify_all(); }
 
 void WaitGroup::add(int n) {
   Lock lock(mu_);
+  if (count_ + n < 0) throw std::logic_error("WaitGroup: negative counter");
   count_ += n;
-  if (count_ < 0) throw std::logic_error("WaitGroup: negative counter");
   if (count_ == 0) zero_.notify_all();
 }
 void WaitGroup::done() { add(-1); }
@@ -67,8 +86,8 @@ bool WaitGroup::wait_for(Duration d) {
 }
 
 World::World(std::string name, Duration join_bound)
-    : impl_(backend().make_world(std::move(name), join_bound)),
-      previous_(backend().current_world()) {
+    : previous_(backend().current_world()),
+      impl_(backend().make_world(std::move(name), join_bound)) {
   backend().set_current_world(impl_.get());
 }
 

@@ -244,8 +244,9 @@ class World {
   const std::string& name() const;
 
  private:
+  detail::WorldImpl* previous_;  // the thread's World before this one (declared first:
+                                 // read before make_world)
   std::unique_ptr<detail::WorldImpl> impl_;
-  detail::WorldImpl* previous_;
 };
 
 // Fails the caller's World (see World::fail) and throws Cancelled to end the caller.

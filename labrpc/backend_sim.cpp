@@ -1,0 +1,596 @@
+// The simulated backend (LAB_SIM=1): virtual time, exactly one task running at a time,
+// and every choice — which runnable task goes next, the order of timers due at the same
+// instant, how much virtual time a step of work costs — drawn from the run's seed. The
+// same seed gives the same run: the same interleaving, the same log, the same figures.
+//
+// Tasks are OS threads that pass a baton: a task runs only while it is the scheduler's
+// `current_`; when it blocks in the runtime it picks the next task and waits for the
+// baton to come back. Threads are pooled per World and reused across tasks.
+//
+// Time: when no task can run, the clock jumps to the next timer. Work is not free: each
+// hand-off charges kStepCost (a seeded draw, tens of microseconds), so loops that run "for
+// 5 seconds" of virtual time end, and a network hop costs what a fast one would.
+//
+// Determinism: runnable tasks are chosen by task id (creation order), never by address;
+// every World starts its clock, task ids and scheduler stream afresh from the seed, so a
+// test replays the same whether run alone or after others.
+//
+// Guards: when every task is blocked and no timer is pending, the World fails naming each
+// task and what it waits in (deadlock). A task that keeps the baton for kStallLimit of
+// real time (blocked outside the runtime, or spinning) is reported by a watchdog thread,
+// naming it, and the process aborts rather than hang. A World whose virtual clock passes
+// kVirtualTimeCap fails (a livelock that keeps scheduling timers).
+//
+// Like backend_real.cpp, this file may use std::thread, std::mutex, clocks (only for
+// the watchdog) — scripts/check-runtime-rule.sh knows it.
+#include "labrpc/backend.hpp"
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <cstdlib>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <queue>
+#include <set>
+#include <thread>
+
+namespace lab::detail {
+namespace {
+
+constexpr Duration kEpoch = std::chrono::hours(1);  // virtual clock at a World's start
+constexpr int64_t kStepCostMinNs = 10'000;           // charged per hand-off: 10..60 us
+constexpr int64_t kStepCostMaxNs = 60'000;
+constexpr Duration kVirtualTimeCap = std::chrono::minutes(30);
+constexpr auto kStallLimit = std::chrono::seconds(20);
+constexpr int kEndYieldLimit = 1'000'000;  // owner's turns waiting for tasks to unwind
+
+class SimWorld;
+
+struct SimTask {
+  uint64_t id = 0;
+  std::string name;
+  std::function<void()> fn;
+  std::condition_variable* baton = nullptr;  // its thread waits here for its turn
+  const char* waiting_in = "running";        // for deadlock and stall reports
+  uint64_t wait_token = 0;                    // bumped by each wake; stale timers skip
+  std::deque<SimTask*>* wait_list = nullptr;  // the CondVar list it sits in, if any
+  bool runnable = false;
+  bool finished = false;
+};
+
+struct SimTimer {
+  TimePoint deadline;
+  uint64_t tiebreak;  // seeded: the order of timers due at one instant
+  uint64_t seq;
+  SimTask* task = nullptr;  // wake this task (if its wait_token still matches) ...
+  uint64_t token = 0;
+  std::shared_ptr<Timer::State> callback;  // ... or run this callback on a new task
+};
+struct TimerLater {
+  bool operator()(const SimTimer& a, const SimTimer& b) const {
+    if (a.deadline != b.deadline) return a.deadline > b.deadline;
+    if (a.tiebreak != b.tiebreak) return a.tiebreak > b.tiebreak;
+    return a.seq > b.seq;
+  }
+};
+
+// The one scheduler of the process. `mu_` guards everything here and in SimWorld;
+// task code runs without it, one task at a time.
+class Scheduler {
+ public:
+  std::mutex mu_;
+  SimWorld* world_ = nullptr;  // the active World (one at a time)
+  SimTask* current_ = nullptr;
+  TimePoint now_{kEpoch};
+  uint64_t switches_ = 0;  // for the stall watchdog
+  std::thread watchdog_;
+
+  void start_watchdog();
+};
+
+Scheduler& sched() {
+  static Scheduler* s = new Scheduler();
+  return *s;
+}
+
+std::atomic<size_t> g_live_threads{0};
+thread_local SimTask* tls_task = nullptr;
+thread_local WorldImpl* tls_world = nullptr;
+
+std::condition_variable& thread_baton() {
+  thread_local std::condition_variable cv;
+  return cv;
+}
+
+class SimWorld final : public WorldImpl {
+ public:
+  SimWorld(std::string name, Duration join_bound)
+      : name_(std::move(name)), rng_(Rng::derived("sim-scheduler")) {
+    (void)join_bound;  // unwinding takes no real time here; kEndYieldLimit bounds it
+    Scheduler& s = sched();
+    std::unique_lock<std::mutex> g(s.mu_);
+    if (s.world_ != nullptr) {
+      throw std::logic_error("simulation runs one World at a time: " + name_ + " inside " +
+                             s.world_->name());
+    }
+    s.world_ = this;
+    s.now_ = TimePoint(kEpoch);
+    start_ = s.now_;
+    owner_ = new_task("main");
+    owner_->baton = &thread_baton();
+    s.current_ = owner_;
+    tls_task = owner_;
+  }
+  ~SimWorld() override { end(); }
+
+  // --- WorldImpl ---
+  void spawn(std::string name, std::function<void()> fn) override {
+    std::unique_lock<std::mutex> g(sched().mu_);
+    if (ending_) throw Cancelled("go(" + name + "): world " + name_ + " has ended");
+    spawn_locked(std::move(name), std::move(fn));
+  }
+  void fail(const std::string& message) override {
+    std::unique_lock<std::mutex> g(sched().mu_);
+    fail_locked(message);
+  }
+  bool failed() const override {
+    std::unique_lock<std::mutex> g(sched().mu_);
+    return !failure_.empty();
+  }
+  std::string failure() const override {
+    std::unique_lock<std::mutex> g(sched().mu_);
+    return failure_;
+  }
+  std::vector<std::string> end() override;
+  size_t live_tasks() const override {
+    std::unique_lock<std::mutex> g(sched().mu_);
+    return live_;
+  }
+  const std::string& name() const override { return name_; }
+  bool abandoned() const override { return abandoned_; }
+
+  // --- Used by the simulated primitives, all under sched().mu_ ---
+  bool cancelled() const { return cancelled_; }
+  std::string cancel_reason() const {
+    return failure_.empty() ? "world " + name_ + " has ended" : failure_;
+  }
+
+  void fail_locked(const std::string& message) {
+    if (failure_.empty()) failure_ = message.empty() ? "failed" : message;
+    cancel_locked();
+  }
+
+  void make_runnable(SimTask* t) {
+    if (t->finished || t->runnable) return;
+    t->runnable = true;
+    runnable_.insert(t->id);
+  }
+
+  // Every wait of the World's tasks ends; each will throw Cancelled when it resumes.
+  void cancel_locked() {
+    if (cancelled_) return;
+    cancelled_ = true;
+    for (auto& [id, t] : tasks_) {
+      if (t->wait_list != nullptr) {
+        remove_from(*t->wait_list, t.get());
+        t->wait_list = nullptr;
+        ++t->wait_token;
+        make_runnable(t.get());
+      }
+    }
+  }
+
+  void add_timer(TimePoint deadline, SimTask* task, std::shared_ptr<Timer::State> callback) {
+    SimTimer t;
+    t.deadline = deadline;
+    t.tiebreak = rng_.next();
+    t.seq = ++timer_seq_;
+    t.task = task;
+    t.token = task ? task->wait_token : 0;
+    t.callback = std::move(callback);
+    timers_.push(std::move(t));
+  }
+
+  // The current task `me` gives up the baton (it is blocked, or runnable if yielding)
+  // and waits until it is chosen again.
+  void switch_away(std::unique_lock<std::mutex>& g, SimTask* me) {
+    SimTask* next = pick_next();
+    hand_to(next);
+    if (next == me) return;
+    me->baton->wait(g, [&] { return sched().current_ == me; });
+  }
+
+  void hand_to(SimTask* next) {
+    Scheduler& s = sched();
+    s.current_ = next;
+    ++s.switches_;
+    next->runnable = false;
+    next->waiting_in = "running";
+    next->baton->notify_one();
+  }
+
+  static void remove_from(std::deque<SimTask*>& list, SimTask* t) {
+    for (auto it = list.begin(); it != list.end(); ++it) {
+      if (*it == t) {
+        list.erase(it);
+        return;
+      }
+    }
+  }
+
+ private:
+  struct Worker {
+    std::thread thread;
+    std::condition_variable baton;
+    SimTask* task = nullptr;
+    bool exit = false;
+  };
+
+  SimTask* new_task(std::string name) {
+    auto t = std::make_unique<SimTask>();
+    t->id = next_task_id_++;
+    t->name = std::move(name);
+    SimTask* raw = t.get();
+    tasks_[raw->id] = std::move(t);
+    return raw;
+  }
+
+  void spawn_locked(std::string name, std::function<void()> fn) {
+    SimTask* t = new_task(std::move(name));
+    t->fn = std::move(fn);
+    ++live_;
+    Worker* w;
+    if (!idle_.empty()) {
+      w = idle_.back();
+      idle_.pop_back();
+    } else {
+      workers_.push_back(std::make_unique<Worker>());
+      w = workers_.back().get();
+      w->thread = std::thread([this, w] { work(w); });
+    }
+    w->task = t;
+    t->baton = &w->baton;
+    make_runnable(t);
+  }
+
+  void work(Worker* w) {
+    ++g_live_threads;
+    tls_world = this;
+    Scheduler& s = sched();
+    std::unique_lock<std::mutex> g(s.mu_);
+    for (;;) {
+      w->baton.wait(g, [&] { return w->exit || (w->task && s.current_ == w->task); });
+      if (w->exit) break;
+      SimTask* t = w->task;
+      tls_task = t;
+      std::function<void()> fn = std::move(t->fn);
+      g.unlock();
+      try {
+        fn();
+      } catch (const Cancelled&) {
+      } catch (const std::exception& e) {
+        fail("task " + t->name + ": " + e.what());
+      } catch (...) {
+        fail("task " + t->name + ": unknown exception");
+      }
+      fn = nullptr;  // its captures may use the runtime: destroy them while still current
+      g.lock();
+      tls_task = nullptr;
+      t->finished = true;
+      --live_;
+      w->task = nullptr;
+      idle_.push_back(w);
+      hand_to(pick_next());
+    }
+    tls_world = nullptr;
+    --g_live_threads;
+  }
+
+  // Charges a step of work, fires due timers, and chooses who runs next (maybe the
+  // caller, if it is runnable). Under mu_.
+  SimTask* pick_next() {
+    Scheduler& s = sched();
+    s.now_ += std::chrono::nanoseconds(kStepCostMinNs +
+                                       rng_.intn(kStepCostMaxNs - kStepCostMinNs + 1));
+    fire_due_timers();
+    while (runnable_.empty()) {
+      if (timers_.empty()) {
+        report_deadlock();
+        continue;
+      }
+      s.now_ = std::max(s.now_, timers_.top().deadline);
+      fire_due_timers();
+    }
+    if (s.now_ - start_ > kVirtualTimeCap && !cancelled_) {
+      fail_locked("simulation: virtual time passed its cap of " +
+                  std::to_string(std::chrono::duration_cast<std::chrono::minutes>(kVirtualTimeCap).count()) +
+                  " minutes (livelock?)");
+    }
+    auto it = runnable_.begin();
+    std::advance(it, rng_.intn(static_cast<int64_t>(runnable_.size())));
+    SimTask* next = tasks_.at(*it).get();
+    runnable_.erase(it);
+    return next;
+  }
+
+  void fire_due_timers() {
+    Scheduler& s = sched();
+    while (!timers_.empty() && timers_.top().deadline <= s.now_) {
+      SimTimer t = timers_.top();
+      timers_.pop();
+      if (t.task != nullptr) {
+        if (t.task->wait_token != t.token || t.task->finished) continue;  // woken already
+        ++t.task->wait_token;
+        if (t.task->wait_list != nullptr) {
+          remove_from(*t.task->wait_list, t.task);
+          t.task->wait_list = nullptr;
+        }
+        make_runnable(t.task);
+      } else if (t.callback) {
+        int pending = 0;
+        if (!t.callback->status.compare_exchange_strong(pending, 1) || ending_) continue;
+        auto cb = t.callback;
+        spawn_locked("timer", [cb] {
+          cb->fn();
+          cb->fn = nullptr;
+        });
+      }
+    }
+  }
+
+  // Every task is blocked and nothing is scheduled: fail, naming them; the cancel makes
+  // their waits return so they unwind.
+  void report_deadlock() {
+    std::string who;
+    for (auto& [id, t] : tasks_) {
+      if (t->finished) continue;
+      who += "\n  [" + t->name + "] blocked in " + t->waiting_in;
+    }
+    const std::string message = "simulation: deadlock: every task is blocked and no timer is pending:" + who;
+    if (cancelled_) {
+      // Even cancelled, some task waits forever outside a cancellable wait (a lock whose
+      // holder cannot run): nothing can recover this World.
+      std::fprintf(stderr, "%s\n", message.c_str());
+      std::abort();
+    }
+    std::fprintf(stderr, "%s\n", message.c_str());
+    fail_locked(message);
+  }
+
+  const std::string name_;
+  Rng rng_;
+  TimePoint start_;
+  SimTask* owner_ = nullptr;
+  std::map<uint64_t, std::unique_ptr<SimTask>> tasks_;
+  std::set<uint64_t> runnable_;
+  std::priority_queue<SimTimer, std::vector<SimTimer>, TimerLater> timers_;
+  std::vector<std::unique_ptr<Worker>> workers_;
+  std::vector<Worker*> idle_;
+  std::string failure_;
+  std::vector<std::string> stragglers_;
+  uint64_t next_task_id_ = 0;
+  uint64_t timer_seq_ = 0;
+  size_t live_ = 0;
+  bool cancelled_ = false;
+  bool ending_ = false;
+  bool ended_ = false;
+  bool abandoned_ = false;
+};
+
+std::vector<std::string> SimWorld::end() {
+  Scheduler& s = sched();
+  std::unique_lock<std::mutex> g(s.mu_);
+  if (ended_) return stragglers_;
+  ending_ = true;
+  cancel_locked();
+  // The owner yields until every task has unwound.
+  for (int turn = 0; live_ > 0 && turn < kEndYieldLimit; ++turn) {
+    make_runnable(owner_);
+    switch_away(g, owner_);
+  }
+  for (auto& [id, t] : tasks_) {
+    if (!t->finished && t.get() != owner_) stragglers_.push_back(t->name);
+  }
+  ended_ = true;
+  if (!stragglers_.empty()) {
+    std::fprintf(stderr, "lab: world %s: %zu task(s) never finished:", name_.c_str(),
+                 stragglers_.size());
+    for (const auto& n : stragglers_) std::fprintf(stderr, " [%s]", n.c_str());
+    std::fprintf(stderr, "\n");
+    abandoned_ = true;  // their threads still wait on this object: leak it
+    s.world_ = nullptr;
+    s.current_ = nullptr;
+    tls_task = nullptr;
+    return stragglers_;
+  }
+  for (auto& w : workers_) {
+    w->exit = true;
+    w->baton.notify_one();
+  }
+  g.unlock();
+  for (auto& w : workers_) w->thread.join();
+  g.lock();
+  s.world_ = nullptr;
+  s.current_ = nullptr;
+  tls_task = nullptr;
+  return stragglers_;
+}
+
+SimWorld* active_world() { return sched().world_; }
+
+void Scheduler::start_watchdog() {
+  watchdog_ = std::thread([this] {
+    uint64_t last_switches = 0;
+    auto last_change = std::chrono::steady_clock::now();
+    for (;;) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(500));
+      std::unique_lock<std::mutex> g(mu_);
+      const auto real_now = std::chrono::steady_clock::now();
+      if (world_ == nullptr || current_ == nullptr || switches_ != last_switches) {
+        last_switches = switches_;
+        last_change = real_now;
+        continue;
+      }
+      if (real_now - last_change > kStallLimit) {
+        std::fprintf(stderr,
+                     "simulation: task [%s] has kept running for %lld s of real time without "
+                     "returning to the runtime: it blocks outside it (std::mutex, a real "
+                     "sleep, I/O) or spins; aborting\n",
+                     current_->name.c_str(),
+                     static_cast<long long>(std::chrono::duration_cast<std::chrono::seconds>(kStallLimit).count()));
+        std::abort();
+      }
+    }
+  });
+  watchdog_.detach();
+}
+
+// --- Primitives -------------------------------------------------------------------
+
+// The task calling into the runtime, or nullptr outside any simulated World (then the
+// caller is the only thread running and never has to wait for another).
+SimTask* me() { return tls_task; }
+
+class SimMutex final : public MutexImpl {
+ public:
+  void lock() override {
+    std::unique_lock<std::mutex> g(sched().mu_);
+    SimTask* self = me();
+    if (owner_ == nullptr) {
+      owner_ = self ? self : outside();
+      return;
+    }
+    if (self == nullptr || active_world() == nullptr) {
+      throw std::logic_error("simulation: a lab::Mutex held by a task was locked outside its World");
+    }
+    waiters_.push_back(self);
+    self->waiting_in = "Mutex::lock";
+    active_world()->switch_away(g, self);  // unlock() hands the mutex over before waking us
+  }
+  void unlock() override {
+    std::unique_lock<std::mutex> g(sched().mu_);
+    if (waiters_.empty()) {
+      owner_ = nullptr;
+      return;
+    }
+    SimTask* next = waiters_.front();
+    waiters_.pop_front();
+    owner_ = next;
+    active_world()->make_runnable(next);
+  }
+  bool try_lock() override {
+    std::unique_lock<std::mutex> g(sched().mu_);
+    if (owner_ != nullptr) return false;
+    owner_ = me() ? me() : outside();
+    return true;
+  }
+
+ private:
+  static SimTask* outside() {
+    static SimTask t;
+    return &t;
+  }
+  SimTask* owner_ = nullptr;
+  std::deque<SimTask*> waiters_;
+};
+
+class SimCondVar final : public CondVarImpl {
+ public:
+  void wait_until(Lock& lock, TimePoint deadline) override {
+    Scheduler& s = sched();
+    SimTask* self = me();
+    SimWorld* world = active_world();
+    if (self == nullptr || world == nullptr) {
+      // Outside a World only the caller runs: nobody could notify, so only time passes.
+      if (deadline == TimePoint::max()) {
+        throw std::logic_error("simulation: untimed wait outside any World would never end");
+      }
+      std::unique_lock<std::mutex> g(s.mu_);
+      s.now_ = std::max(s.now_, deadline);
+      return;
+    }
+    {
+      std::unique_lock<std::mutex> g(s.mu_);
+      if (world->cancelled()) throw Cancelled(world->cancel_reason());
+      ++self->wait_token;
+      waiters_.push_back(self);
+      self->wait_list = &waiters_;
+      self->waiting_in = deadline == TimePoint::max() ? "CondVar::wait" : "CondVar::wait_until";
+      if (deadline != TimePoint::max()) world->add_timer(deadline, self, nullptr);
+    }
+    lock.unlock();
+    {
+      std::unique_lock<std::mutex> g(s.mu_);
+      if (self->wait_list != nullptr) world->switch_away(g, self);
+    }
+    lock.lock();
+    std::unique_lock<std::mutex> g(s.mu_);
+    if (world->cancelled()) throw Cancelled(world->cancel_reason());
+  }
+  void notify_one() override {
+    std::unique_lock<std::mutex> g(sched().mu_);
+    if (!waiters_.empty()) wake(waiters_.front());
+  }
+  void notify_all() override {
+    std::unique_lock<std::mutex> g(sched().mu_);
+    while (!waiters_.empty()) wake(waiters_.front());
+  }
+
+ private:
+  void wake(SimTask* t) {
+    waiters_.pop_front();
+    t->wait_list = nullptr;
+    ++t->wait_token;  // its timer, if any, is now stale
+    active_world()->make_runnable(t);
+  }
+  std::deque<SimTask*> waiters_;
+};
+
+class SimBackend final : public Backend {
+ public:
+  SimBackend() { sched().start_watchdog(); }
+  TimePoint now() override {
+    std::unique_lock<std::mutex> g(sched().mu_);
+    return sched().now_;
+  }
+  std::unique_ptr<MutexImpl> make_mutex() override { return std::make_unique<SimMutex>(); }
+  std::unique_ptr<CondVarImpl> make_condvar() override { return std::make_unique<SimCondVar>(); }
+  std::unique_ptr<WorldImpl> make_world(std::string name, Duration join_bound) override {
+    return std::make_unique<SimWorld>(std::move(name), join_bound);
+  }
+  WorldImpl* current_world() override { return tls_world; }
+  void set_current_world(WorldImpl* world) override { tls_world = world; }
+  Timer after(Duration d, std::function<void()> fn) override {
+    auto state = std::make_shared<Timer::State>();
+    state->fn = std::move(fn);
+    state->delay = d;
+    state->world = tls_world;
+    std::unique_lock<std::mutex> g(sched().mu_);
+    SimWorld* world = active_world();
+    if (world == nullptr) throw std::logic_error("simulation: after() outside any World");
+    world->add_timer(sched().now_ + d, nullptr, state);
+    return Timer(state);
+  }
+  bool cancel_timer(const std::shared_ptr<Timer::State>& state) override {
+    int pending = 0;
+    if (!state->status.compare_exchange_strong(pending, 2)) return false;
+    state->fn = nullptr;
+    return true;
+  }
+  uint64_t initial_seed() override { return make_real_backend_seed(); }
+  size_t live_task_threads() override { return g_live_threads.load(); }
+
+ private:
+  static uint64_t make_real_backend_seed() {
+    static Backend* real = make_real_backend();  // only for drawing the seed
+    return real->initial_seed();
+  }
+};
+
+}  // namespace
+
+Backend* make_sim_backend() { return new SimBackend(); }
+
+}  // namespace lab::detail
