@@ -96,8 +96,6 @@ void Raft::Kill() {
 // --- Persistence (2C) --------------------------------------------------------------------
 
 // STUDENT BEGIN 2C
-namespace {
-
 // What Persist saves: Figure 2's "persistent state on all servers" (the log carries the
 // snapshot's last included index and term, §7). Loading and saving name the fields in
 // the same order, so both read the same bytes.
@@ -123,8 +121,6 @@ struct PersistedStateView {
     ar(currentTerm, votedFor, log);
   }
 };
-
-}  // namespace
 // STUDENT END 2C
 
 void Raft::Persist() {
