@@ -82,6 +82,10 @@ class Backend {
   virtual size_t live_task_threads() = 0;
 };
 
+// Set by the simulated backend when it traces events (LAB_SIM_TRACE): every random draw
+// is reported, so the determinism check sees a draw that differs between two runs.
+extern void (*g_trace_random_draw)(uint64_t value);
+
 // The active backend, chosen once per process: LAB_SIM=1 selects the simulated world,
 // anything else (or nothing) the real one.
 Backend& backend();

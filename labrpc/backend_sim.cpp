@@ -15,10 +15,15 @@
 // every World starts its clock, task ids and scheduler stream afresh from the seed, so a
 // test replays the same whether run alone or after others.
 //
+// Trace: with LAB_SIM_TRACE=<file>, every scheduling event (task switch, spawn, timer,
+// random draw) is written to the file, one line each; tester/determinism.cpp compares
+// two runs' traces (LAB_CHECK_DETERMINISM=1).
+//
 // Guards: when every task is blocked and no timer is pending, the World fails naming each
-// task and what it waits in (deadlock). A task that keeps the baton for kStallLimit of
+// task and what it waits in (deadlock). A task that keeps the baton for kStallLimitSeconds of
 // real time (blocked outside the runtime, or spinning) is reported by a watchdog thread,
-// naming it, and the process aborts rather than hang. A World whose virtual clock passes
+// naming it, and the process aborts rather than hang (LAB_SIM_STALL_SECONDS sets the
+// limit). A World whose virtual clock passes
 // kVirtualTimeCap fails (a livelock that keeps scheduling timers).
 //
 // Like backend_real.cpp, this file may use std::thread, std::mutex, clocks (only for
@@ -43,7 +48,7 @@ constexpr Duration kEpoch = std::chrono::hours(1);  // virtual clock at a World'
 constexpr int64_t kStepCostMinNs = 10'000;           // charged per hand-off: 10..60 us
 constexpr int64_t kStepCostMaxNs = 60'000;
 constexpr Duration kVirtualTimeCap = std::chrono::minutes(30);
-constexpr auto kStallLimit = std::chrono::seconds(20);
+constexpr int kStallLimitSeconds = 20;  // LAB_SIM_STALL_SECONDS overrides
 constexpr int kEndYieldLimit = 1'000'000;  // owner's turns waiting for tasks to unwind
 
 class SimWorld;
@@ -97,6 +102,45 @@ Scheduler& sched() {
 
 std::atomic<size_t> g_live_threads{0};
 thread_local SimTask* tls_task = nullptr;
+
+// The event trace (LAB_SIM_TRACE), written under the scheduler lock (random draws come
+// from the running task, the only one that runs).
+class Trace {
+ public:
+  Trace() {
+    const char* path = std::getenv("LAB_SIM_TRACE");
+    if (path == nullptr || *path == '\0') return;
+    file_ = std::fopen(path, "w");
+    if (file_ == nullptr) {
+      std::fprintf(stderr, "simulation: cannot write LAB_SIM_TRACE=%s\n", path);
+      std::exit(2);
+    }
+    g_trace_random_draw = [](uint64_t value) { trace().line("rand %016llx", static_cast<unsigned long long>(value)); };
+  }
+  bool on() const { return file_ != nullptr; }
+  template <class... Args>
+  void line(const char* format, Args... args) {
+    if (file_ == nullptr) return;
+    std::fprintf(file_, "%llu ", static_cast<unsigned long long>(++events_));
+    std::fprintf(file_, format, args...);
+    std::fputc('\n', file_);
+  }
+  void flush() {
+    if (file_ != nullptr) std::fflush(file_);
+  }
+  static Trace& trace() {
+    static Trace* t = new Trace();
+    return *t;
+  }
+
+ private:
+  std::FILE* file_ = nullptr;
+  uint64_t events_ = 0;
+};
+Trace& trace() { return Trace::trace(); }
+long long vt_us(TimePoint t) {
+  return static_cast<long long>(std::chrono::duration_cast<std::chrono::microseconds>(t.time_since_epoch() - kEpoch).count());
+}
 thread_local WorldImpl* tls_world = nullptr;
 
 std::condition_variable& thread_baton() {
@@ -118,6 +162,7 @@ class SimWorld final : public WorldImpl {
     s.world_ = this;
     s.now_ = TimePoint(kEpoch);
     start_ = s.now_;
+    trace().line("world %s", name_.c_str());
     owner_ = new_task("main");
     owner_->baton = &thread_baton();
     s.current_ = owner_;
@@ -209,6 +254,8 @@ class SimWorld final : public WorldImpl {
     next->runnable = false;
     next->waiting_in = "running";
     next->baton->notify_one();
+    trace().line("t=%lld run %llu %s", vt_us(s.now_), static_cast<unsigned long long>(next->id),
+                 next->name.c_str());
   }
 
   static void remove_from(std::deque<SimTask*>& list, SimTask* t) {
@@ -253,6 +300,7 @@ class SimWorld final : public WorldImpl {
     w->task = t;
     t->baton = &w->baton;
     make_runnable(t);
+    trace().line("spawn %llu %s", static_cast<unsigned long long>(t->id), t->name.c_str());
   }
 
   void work(Worker* w) {
@@ -323,6 +371,7 @@ class SimWorld final : public WorldImpl {
       if (t.task != nullptr) {
         if (t.task->wait_token != t.token || t.task->finished) continue;  // woken already
         ++t.task->wait_token;
+        trace().line("t=%lld timer wakes %llu", vt_us(s.now_), static_cast<unsigned long long>(t.task->id));
         if (t.task->wait_list != nullptr) {
           remove_from(*t.task->wait_list, t.task);
           t.task->wait_list = nullptr;
@@ -394,6 +443,8 @@ std::vector<std::string> SimWorld::end() {
     if (!t->finished && t.get() != owner_) stragglers_.push_back(t->name);
   }
   ended_ = true;
+  trace().line("end %s t=%lld", name_.c_str(), vt_us(s.now_));
+  trace().flush();
   if (!stragglers_.empty()) {
     std::fprintf(stderr, "lab: world %s: %zu task(s) never finished:", name_.c_str(),
                  stragglers_.size());
@@ -421,7 +472,10 @@ std::vector<std::string> SimWorld::end() {
 SimWorld* active_world() { return sched().world_; }
 
 void Scheduler::start_watchdog() {
-  watchdog_ = std::thread([this] {
+  const char* env = std::getenv("LAB_SIM_STALL_SECONDS");
+  const int limit_s = env != nullptr && std::atoi(env) > 0 ? std::atoi(env) : kStallLimitSeconds;
+  watchdog_ = std::thread([this, limit_s] {
+    const auto limit = std::chrono::seconds(limit_s);
     uint64_t last_switches = 0;
     auto last_change = std::chrono::steady_clock::now();
     for (;;) {
@@ -433,13 +487,12 @@ void Scheduler::start_watchdog() {
         last_change = real_now;
         continue;
       }
-      if (real_now - last_change > kStallLimit) {
+      if (real_now - last_change > limit) {
         std::fprintf(stderr,
                      "simulation: task [%s] has kept running for %lld s of real time without "
                      "returning to the runtime: it blocks outside it (std::mutex, a real "
                      "sleep, I/O) or spins; aborting\n",
-                     current_->name.c_str(),
-                     static_cast<long long>(std::chrono::duration_cast<std::chrono::seconds>(kStallLimit).count()));
+                     current_->name.c_str(), static_cast<long long>(limit_s));
         std::abort();
       }
     }

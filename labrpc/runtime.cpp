@@ -12,6 +12,8 @@ namespace lab {
 
 namespace detail {
 
+void (*g_trace_random_draw)(uint64_t value) = nullptr;
+
 bool simulated() {
   static const bool sim = [] {
     const char* s = std::getenv("LAB_SIM");
@@ -111,6 +113,8 @@ void fatal(const std::string& message) {
 
 size_t live_task_threads() { return backend().live_task_threads(); }
 
+bool simulated() { return detail::simulated(); }
+
 // --- Randomness: splitmix64, small, fast and good enough for fault injection. ---
 
 namespace {
@@ -142,7 +146,9 @@ Rng Rng::derived(std::string_view stream_name) {
 
 uint64_t Rng::next() {
   state_ += 0x9e3779b97f4a7c15ULL;
-  return mix(state_);
+  const uint64_t value = mix(state_);
+  if (detail::g_trace_random_draw != nullptr) detail::g_trace_random_draw(value);
+  return value;
 }
 
 int64_t Rng::intn(int64_t n) {

@@ -252,6 +252,9 @@ class World {
 // Fails the caller's World (see World::fail) and throws Cancelled to end the caller.
 [[noreturn]] void fatal(const std::string& message);
 
+// True in the simulated world (LAB_SIM=1): virtual time, one task at a time.
+bool simulated();
+
 // Number of task threads alive in the process (the real backend's own loop thread
 // excluded). Tests assert it returns to zero when their World ends.
 size_t live_task_threads();
