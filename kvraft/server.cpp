@@ -1,0 +1,280 @@
+// The kvraft server (see server.hpp): handlers, the applier, snapshots.
+#include "kvraft/server.hpp"
+
+#include <algorithm>
+#include <string>
+#include <utility>
+
+namespace kvraft {
+
+std::shared_ptr<KVServer> StartKVServer(std::vector<lab::ClientEnd*> servers, int me,
+                                        std::shared_ptr<raft::Persister> persister,
+                                        int maxraftstate) {
+  std::shared_ptr<KVServer> kv(new KVServer(me, persister, maxraftstate));
+
+  // STUDENT BEGIN 3B
+  // A restarted server resumes from its last snapshot; Raft then delivers only the
+  // commands after it.
+  {
+    lab::Lock lock(kv->mu_);
+    const lab::Bytes snapshot = persister->ReadSnapshot();
+    if (!snapshot.empty()) kv->InstallSnapshot(snapshot, -1);
+  }
+  // STUDENT END 3B
+
+  // Unbuffered, like Go's make(chan raft.ApplyMsg).
+  kv->applyCh_ = std::make_shared<raft::ApplyChannel>(0);
+  kv->rf_ = raft::Make(std::move(servers), me, persister, kv->applyCh_);
+
+  // STUDENT BEGIN 3A
+  // The applier holds the server alive until the channel closes (Kill) or the test's
+  // World ends.
+  lab::go("kvserver-" + std::to_string(me) + " applier", [kv] { kv->Applier(); });
+  // STUDENT END 3A
+  return kv;
+}
+
+std::shared_ptr<lab::Service> MakeService(std::shared_ptr<KVServer> kv) {
+  auto service = std::make_shared<lab::Service>("KVServer");
+  service->Add("Get", kv, &KVServer::Get);
+  service->Add("PutAppend", kv, &KVServer::PutAppend);
+  return service;
+}
+
+KVServer::KVServer(int me, std::shared_ptr<raft::Persister> persister, int maxraftstate)
+    : me_(me), persister_(std::move(persister)), maxraftstate_(maxraftstate) {}
+
+void KVServer::Kill() {
+  dead_.store(true);
+  rf_->Kill();
+  // STUDENT BEGIN 3A
+  // Closing the apply channel ends the applier (and releases Raft's applier if it is
+  // sending); waiting handlers see dead_ and answer.
+  applyCh_->close();
+  lab::Lock lock(mu_);
+  applied_.notify_all();
+  // STUDENT END 3A
+}
+
+// --- Handlers (3A) ------------------------------------------------------------------
+
+void KVServer::Get([[maybe_unused]] const GetArgs& args, [[maybe_unused]] GetReply* reply) {
+  // STUDENT BEGIN 3A
+  Op op;
+  op.Type = kGet;
+  op.Key = args.Key;
+  op.ClientId = args.ClientId;
+  op.SeqNum = args.SeqNum;
+  reply->Err = StartAndWait(op, &reply->Value);
+  // STUDENT END 3A
+}
+
+void KVServer::PutAppend([[maybe_unused]] const PutAppendArgs& args,
+                         [[maybe_unused]] PutAppendReply* reply) {
+  // STUDENT BEGIN 3A
+  Op op;
+  if (args.Op == OpPut) {
+    op.Type = kPut;
+  } else if (args.Op == OpAppend) {
+    op.Type = kAppend;
+  } else {
+    lab::fatal("kvserver " + std::to_string(me_) + ": PutAppend with Op \"" + args.Op +
+               "\"; expecting \"Put\" or \"Append\"");
+  }
+  op.Key = args.Key;
+  op.Value = args.Value;
+  op.ClientId = args.ClientId;
+  op.SeqNum = args.SeqNum;
+  reply->Err = StartAndWait(op, nullptr);
+  // STUDENT END 3A
+}
+
+// STUDENT BEGIN 3A
+std::string KVServer::StartAndWait(const Op& op, std::string* value) {
+  // The lock is held from Start until the waiter is registered, so the applier cannot
+  // apply the entry before this handler is listening for it.
+  lab::Lock lock(mu_);
+  if (killed()) return ErrWrongLeader;
+
+  // A retried Put or Append that this server has already applied is done: answer at once
+  // rather than logging it again (applied means committed, whoever leads now).
+  if (op.Type != kGet) {
+    auto last = lastSeq_.find(op.ClientId);
+    if (last != lastSeq_.end() && op.SeqNum <= last->second) return OK;
+  }
+
+  const raft::StartResult started = rf_->Start(lab::encode(op));
+  if (!started.isLeader) return ErrWrongLeader;
+
+  Waiter waiter;
+  waiter.index = started.index;
+  waiter.clientId = op.ClientId;
+  waiter.seqNum = op.SeqNum;
+  const auto registered = waiters_.emplace(started.index, &waiter);
+  // Unregister on every way out, including lab::Cancelled when the test ends (waits
+  // return holding the lock), so the applier never sees a dangling waiter.
+  struct Unregister {
+    std::multimap<int, Waiter*>& waiters;
+    std::multimap<int, Waiter*>::iterator it;
+    ~Unregister() { waiters.erase(it); }
+  } unregister{waiters_, registered};
+
+  const lab::TimePoint give_up = lab::now() + kMaxWait;
+  while (!waiter.done) {
+    if (killed() || lab::now() >= give_up) return ErrWrongLeader;
+    applied_.wait_until(lock, std::min(lab::now() + kLeadershipCheckInterval, give_up));
+    if (waiter.done) break;
+    // Lost leadership, or a new term (even if this peer leads again): the entry at our
+    // index may be overwritten, and the applier would tell us only once a later leader
+    // commits something there.
+    const raft::State state = rf_->GetState();
+    if (!state.isLeader || state.term != started.term) return ErrWrongLeader;
+  }
+  if (value != nullptr) *value = std::move(waiter.value);
+  return waiter.err;
+}
+// STUDENT END 3A
+
+// --- The applier (3A) and snapshots (3B) --------------------------------------------
+
+void KVServer::Applier() {
+  // STUDENT BEGIN 3A
+  while (std::optional<raft::ApplyMsg> msg = applyCh_->recv()) {
+    if (msg->CommandValid) {
+      {
+        lab::Lock lock(mu_);
+        ApplyCommand(*msg);
+      }
+      MaybeSnapshot();
+    } else if (msg->SnapshotValid) {
+      lab::Lock lock(mu_);
+      InstallSnapshot(msg->Snapshot, msg->SnapshotIndex);
+    }
+  }
+  // STUDENT END 3A
+}
+
+// STUDENT BEGIN 3A
+void KVServer::ApplyCommand(const raft::ApplyMsg& msg) {
+  const std::string who = "kvserver " + std::to_string(me_);
+  // Already in the state machine: covered by a snapshot installed meanwhile.
+  if (msg.CommandIndex <= lastApplied_) return;
+  if (msg.CommandIndex != lastApplied_ + 1) {
+    lab::fatal(who + ": Raft applied index " + std::to_string(msg.CommandIndex) +
+               " right after " + std::to_string(lastApplied_) + " (entries skipped)");
+  }
+  Op op;
+  try {
+    lab::decode_into(msg.Command, op);
+  } catch (const lab::CodecError& e) {
+    lab::fatal(who + ": undecodable command at index " + std::to_string(msg.CommandIndex) +
+               ": " + e.what());
+  }
+
+  if (op.Type == kPut || op.Type == kAppend) {
+    auto last = lastSeq_.find(op.ClientId);
+    if (last == lastSeq_.end() || op.SeqNum > last->second) {
+      if (op.Type == kPut) {
+        data_[op.Key] = op.Value;
+      } else {
+        data_[op.Key] += op.Value;
+      }
+      lastSeq_[op.ClientId] = op.SeqNum;
+    }
+  } else if (op.Type != kGet) {
+    lab::fatal(who + ": command at index " + std::to_string(msg.CommandIndex) +
+               " has unknown op type " + std::to_string(op.Type));
+  }
+  lastApplied_ = msg.CommandIndex;
+  ResolveWaiters(msg.CommandIndex, &op);
+}
+
+void KVServer::ResolveWaiters(int index, const Op* op) {
+  bool resolved = false;
+  for (auto it = waiters_.begin(); it != waiters_.end() && it->first <= index; ++it) {
+    Waiter& waiter = *it->second;
+    if (waiter.done) continue;
+    waiter.done = true;
+    resolved = true;
+    const bool mine = op != nullptr && waiter.index == index &&
+                      waiter.clientId == op->ClientId && waiter.seqNum == op->SeqNum;
+    if (!mine) {
+      waiter.err = ErrWrongLeader;
+    } else if (op->Type != kGet) {
+      waiter.err = OK;
+    } else {
+      auto found = data_.find(op->Key);
+      waiter.err = found == data_.end() ? ErrNoKey : OK;
+      if (found != data_.end()) waiter.value = found->second;
+    }
+  }
+  if (resolved) applied_.notify_all();
+}
+// STUDENT END 3A
+
+// STUDENT BEGIN 3B
+void KVServer::MaybeSnapshot() {
+  if (maxraftstate_ < 0) return;  // -1: never
+  lab::Bytes snapshot;
+  int index = 0;
+  {
+    lab::Lock lock(mu_);
+    // Raft's state holds the log since the last snapshot: trimming it to what is not yet
+    // applied brings it back well under the limit (the tester allows 8 x maxraftstate).
+    if (persister_->RaftStateSize() < static_cast<size_t>(maxraftstate_)) return;
+    snapshot = MakeSnapshot();
+    index = lastApplied_;
+  }
+  // From the task that drains the apply channel, as the Raft tester does, and without
+  // mu_: Raft takes its own lock, and the applier is the only task that changes the
+  // state, so the snapshot still matches `index`.
+  rf_->Snapshot(index, std::move(snapshot));
+}
+
+namespace {
+// KvSnapshot's fields by reference, so that encoding does not copy the store first; the
+// same fields in the same order, so KvSnapshot decodes what this encodes.
+struct KvSnapshotView {
+  const int64_t& LastIncludedIndex;
+  const std::map<std::string, std::string>& Data;
+  const std::map<int64_t, int64_t>& LastSeq;
+
+  template <class Archive>
+  void serialize(Archive& ar) {
+    ar(LastIncludedIndex, Data, LastSeq);
+  }
+};
+}  // namespace
+
+lab::Bytes KVServer::MakeSnapshot() const {
+  const int64_t index = lastApplied_;
+  return lab::encode(KvSnapshotView{index, data_, lastSeq_});
+}
+
+void KVServer::InstallSnapshot(const lab::Bytes& snapshot, int index) {
+  const std::string who = "kvserver " + std::to_string(me_);
+  // Not newer than what is applied: nothing to gain, and going back would undo commands.
+  if (index != -1 && index <= lastApplied_) return;
+  if (snapshot.empty()) {
+    lab::fatal(who + ": Raft delivered an empty snapshot for index " + std::to_string(index));
+  }
+  KvSnapshot decoded;
+  try {
+    lab::decode_into(snapshot, decoded);
+  } catch (const lab::CodecError& e) {
+    lab::fatal(who + ": snapshot decode error: " + e.what());
+  }
+  if (index != -1 && decoded.LastIncludedIndex != index) {
+    lab::fatal(who + ": Raft delivered a snapshot through index " + std::to_string(index) +
+               " holding the state through " + std::to_string(decoded.LastIncludedIndex));
+  }
+  data_ = std::move(decoded.Data);
+  lastSeq_ = std::move(decoded.LastSeq);
+  lastApplied_ = static_cast<int>(decoded.LastIncludedIndex);
+  // Whatever these handlers started is in the snapshot or lost; they cannot tell which,
+  // and their clerks retry (duplicate detection drops what was applied).
+  ResolveWaiters(lastApplied_, nullptr);
+}
+// STUDENT END 3B
+
+}  // namespace kvraft

@@ -1,0 +1,656 @@
+// The kvraft tester's cluster (see kv_config.hpp; LAB-SPEC §8.2, §8.3). Each helper keeps
+// the Go name, steps and messages of kvraft/config.go; deviations are the ones LAB-SPEC
+// §12 lists and are marked "Port:" where they happen.
+#include "tester/kv_config.hpp"
+
+#include <doctest/doctest.h>
+
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <string_view>
+
+namespace tester {
+
+namespace {
+
+// --- What the Go-style failure report needs from the running test ------------------
+// Set on the main thread only: by the doctest listener below (the test's name) and by
+// the config's destructor (the failure, the picture), then printed when doctest ends the
+// test case.
+struct TestReport {
+  std::string test_name;
+  std::string part;     // the doctest suite: "3A"
+  std::string failure;  // the first failure's message
+  std::string where;    // "kv_config.cpp:326", or empty when raised outside the tester
+  std::string picture;  // the history picture of a non-linearizable history
+};
+TestReport& report() {
+  static TestReport r;
+  return r;
+}
+
+std::string base_name(const char* path) {
+  std::string_view p(path);
+  const size_t slash = p.find_last_of('/');
+  return std::string(slash == std::string_view::npos ? p : p.substr(slash + 1));
+}
+
+bool simulated_world() {
+  const char* sim = std::getenv("LAB_SIM");
+  return sim != nullptr && std::string_view(sim) == "1";
+}
+
+// Prints Go's failure shape after doctest's own report:
+//   --- FAIL: TestBasic3A (16.04s)
+//       test_3_common.cpp:151: get wrong value, key 0, wanted: ...
+// then how to run the test again with the same seed, and the history picture if any.
+struct GoStyleFailureListener : doctest::IReporter {
+  explicit GoStyleFailureListener(const doctest::ContextOptions&) {}
+  void report_query(const doctest::QueryData&) override {}
+  void test_run_start() override {}
+  void test_run_end(const doctest::TestRunStats&) override {}
+  void test_case_start(const doctest::TestCaseData& data) override {
+    report() = TestReport{};
+    report().test_name = data.m_name;
+    report().part = data.m_test_suite ? data.m_test_suite : "";
+  }
+  void test_case_reenter(const doctest::TestCaseData&) override {}
+  void test_case_end(const doctest::CurrentTestCaseStats& stats) override {
+    const TestReport& r = report();
+    if (stats.testCaseSuccess || r.test_name.empty()) return;
+    std::printf("--- FAIL: %s (%.2fs)\n", r.test_name.c_str(), stats.seconds);
+    if (!r.failure.empty()) {
+      std::printf("    %s%s%s\n", r.where.c_str(), r.where.empty() ? "" : ": ", r.failure.c_str());
+    }
+    const auto seed = static_cast<unsigned long long>(lab::run_seed());
+    const std::string rerun =
+        r.part.empty() ? cat("build/kv_test -tc=", r.test_name)
+                       : cat("make test-", r.part, " RUN=", r.test_name);
+    if (simulated_world()) {
+      std::printf("    reproduce: LAB_SIM=1 LAB_SEED=%llu %s\n", seed, rerun.c_str());
+    } else {
+      std::printf("    seed: %llu; rerun: LAB_SEED=%llu %s (real time varies from run to "
+                  "run; LAB_SIM=1 runs replay exactly from their seed)\n",
+                  seed, seed, rerun.c_str());
+    }
+    if (!r.picture.empty()) {
+      std::printf("    history picture: %s (open it in a browser)\n", r.picture.c_str());
+    }
+    std::printf("    debug: add VERBOSE=1 for Raft's trace on stderr\n");
+    std::fflush(stdout);
+  }
+  void test_case_exception(const doctest::TestCaseException&) override {}
+  void subcase_start(const doctest::SubcaseSignature&) override {}
+  void subcase_end() override {}
+  void log_assert(const doctest::AssertData&) override {}
+  void log_message(const doctest::MessageData&) override {}
+  void test_case_skipped(const doctest::TestCaseData&) override {}
+};
+REGISTER_LISTENER("go-style-failure", 1, GoStyleFailureListener);
+
+// Go prints this once per process; the simulated world runs one task at a time anyway.
+void warn_once_if_one_cpu() {
+  static const bool warned = [] {
+    if (!simulated_world() && sysconf(_SC_NPROCESSORS_ONLN) < 2) {
+      std::printf("warning: only one CPU, which may conceal locking bugs\n");
+      std::fflush(stdout);
+      return true;
+    }
+    return false;
+  }();
+  (void)warned;
+}
+
+std::string world_name() {
+  const std::string& name = report().test_name;
+  return name.empty() ? std::string("kvraft tester") : name;
+}
+
+std::string server_name(int i) { return std::to_string(i); }
+
+}  // namespace
+
+// --- What the config shares with its 120-second watchdog timer ---------------------
+// Its own lock, taken after mu_ when both are held, never around a blocking call.
+
+struct KvConfig::Watchdog {
+  lab::Mutex mu;
+  lab::World* world = nullptr;  // null once the test is over: the timer must not fire
+  // What the test's tasks are waiting for (Get("3") by client 3, ...), by ticket.
+  std::map<uint64_t, std::string> awaiting;
+  uint64_t next_ticket = 0;
+  // The first failure raised through the config, and where.
+  std::string failure;
+  std::source_location where;
+};
+
+KvConfig::Awaiting::Awaiting(KvConfig& cfg, std::string what) : cfg_(cfg) {
+  lab::Lock lock(cfg_.watchdog_->mu);
+  ticket_ = cfg_.watchdog_->next_ticket++;
+  cfg_.watchdog_->awaiting[ticket_] = std::move(what);
+}
+
+KvConfig::Awaiting::~Awaiting() {
+  lab::Lock lock(cfg_.watchdog_->mu);
+  cfg_.watchdog_->awaiting.erase(ticket_);
+}
+
+// --- make_config and cleanup --------------------------------------------------------
+
+KvConfig::KvConfig(int n, bool unreliable, int maxraftstate)
+    : world_(world_name()),
+      n_(n),
+      maxraftstate_(maxraftstate),
+      start_(lab::now()),
+      kvservers_(static_cast<size_t>(n)),
+      saved_(static_cast<size_t>(n)),
+      endnames_(static_cast<size_t>(n)),
+      rng_(lab::Rng::derived("tester")),
+      watchdog_(std::make_shared<Watchdog>()) {
+  warn_once_if_one_cpu();
+  try {
+    // Port: Go checks the limit only in end() and cleanup(), so a hung test hangs the
+    // runner; a timer also fails the test at the limit, with the same message.
+    watchdog_->world = &world_;
+    watchdog_timer_ = lab::after(kTestTimeLimit, [watchdog = watchdog_] {
+      lab::Lock lock(watchdog->mu);
+      if (watchdog->world == nullptr || watchdog->world->failed()) return;
+      std::string awaiting;
+      for (const auto& [ticket, what] : watchdog->awaiting) {
+        awaiting += (awaiting.empty() ? "" : ", ") + what;
+      }
+      std::printf("info: the test reached its 120-second limit%s%s\n",
+                  awaiting.empty() ? "" : " while waiting in ", awaiting.c_str());
+      std::fflush(stdout);
+      if (watchdog->failure.empty()) {
+        watchdog->failure = "test took longer than 120 seconds";
+        watchdog->where = std::source_location::current();
+      }
+      watchdog->world->fail("test took longer than 120 seconds");
+    });
+
+    // create a full set of KV servers.
+    for (int i = 0; i < n_; i++) StartServer(i);
+    ConnectAll();
+    // Port: Go's network never has long delays here either (LongDelays stays false).
+    net_.Reliable(!unreliable);
+  } catch (...) {
+    // The destructor will not run: stop every task before the members go.
+    cleanup();
+    throw;
+  }
+}
+
+KvConfig::~KvConfig() { cleanup(); }
+
+// Go's cleanup(): kills every server and cleans up the network; then, unlike Go, ends
+// every task the test started, so nothing leaks into the next test.
+void KvConfig::cleanup() noexcept {
+  if (finished_.exchange(true)) return;
+  try {
+    // Go's checkTimeout() from cleanup(): a destructor cannot throw, so record it.
+    if (!world_.failed() && lab::now() - start_ > kTestTimeLimit) {
+      record_failure("test took longer than 120 seconds", std::source_location::current());
+      world_.fail("test took longer than 120 seconds");
+      FAIL_CHECK("test took longer than 120 seconds");
+    }
+  } catch (...) {
+  }
+
+  {
+    lab::Lock lock(watchdog_->mu);
+    watchdog_->world = nullptr;
+  }
+  if (watchdog_timer_) watchdog_timer_->cancel();
+
+  // Kill every live server, without the tester lock (Kill takes the server's and the
+  // Raft's locks). Kill closes the server's apply channel, which ends its applier.
+  std::vector<std::shared_ptr<kvraft::KVServer>> servers;
+  {
+    lab::Lock lock(mu_);
+    for (const auto& kv : kvservers_) {
+      if (kv) servers.push_back(kv);
+    }
+  }
+  for (auto& kv : servers) {
+    try {
+      kv->Kill();
+    } catch (const std::exception& e) {
+      std::printf("info: Kill() threw during cleanup: %s\n", e.what());
+    } catch (...) {
+    }
+  }
+  net_.Cleanup();
+
+  std::vector<std::string> stragglers;
+  try {
+    stragglers = world_.end();
+  } catch (...) {
+  }
+
+  // What the Go-style failure report prints (see GoStyleFailureListener).
+  if (world_.failed()) {
+    TestReport& r = report();
+    r.failure = world_.failure();
+    lab::Lock lock(watchdog_->mu);
+    if (!watchdog_->failure.empty() && watchdog_->failure == r.failure) {
+      r.where = cat(base_name(watchdog_->where.file_name()), ":", watchdog_->where.line());
+    }
+  }
+  if (!stragglers.empty()) {
+    std::string names;
+    for (const auto& name : stragglers) names += (names.empty() ? "" : ", ") + name;
+    const std::string message = cat(stragglers.size(),
+                                    " tasks still running after the test ended: ", names);
+    std::printf("info: %s\n", message.c_str());
+    std::fflush(stdout);
+    FAIL_CHECK(message);
+  }
+}
+
+void KvConfig::record_failure(const std::string& message, std::source_location where) {
+  lab::Lock lock(watchdog_->mu);
+  if (watchdog_->failure.empty() && !world_.failed()) {
+    watchdog_->failure = message;
+    watchdog_->where = where;
+  }
+}
+
+void KvConfig::fail(const std::string& message, std::source_location where) {
+  record_failure(message, where);
+  lab::fatal(message);
+}
+
+void KvConfig::checkTimeout() {
+  // enforce a two minute real-time limit on each test
+  if (!world_.failed() && lab::now() - start_ > kTestTimeLimit) {
+    fail("test took longer than 120 seconds");
+  }
+}
+
+// --- Servers and network ------------------------------------------------------------
+
+// Maximum log size across all servers
+size_t KvConfig::LogSize() {
+  std::vector<std::shared_ptr<raft::Persister>> saved;
+  {
+    lab::Lock lock(mu_);
+    saved = saved_;
+  }
+  size_t logsize = 0;
+  for (const auto& persister : saved) {
+    if (persister) logsize = std::max(logsize, persister->RaftStateSize());
+  }
+  return logsize;
+}
+
+// Maximum snapshot size across all servers
+size_t KvConfig::SnapshotSize() {
+  std::vector<std::shared_ptr<raft::Persister>> saved;
+  {
+    lab::Lock lock(mu_);
+    saved = saved_;
+  }
+  size_t snapshotsize = 0;
+  for (const auto& persister : saved) {
+    if (persister) snapshotsize = std::max(snapshotsize, persister->SnapshotSize());
+  }
+  return snapshotsize;
+}
+
+// attach server i to servers listed in to
+void KvConfig::connectUnlocked(int i, const std::vector<int>& to) {
+  // outgoing socket files
+  if (!endnames_[i].empty()) {
+    for (int j : to) net_.Enable(endnames_[i][j], true);
+  }
+  // incoming socket files
+  for (int j : to) {
+    if (!endnames_[j].empty()) net_.Enable(endnames_[j][i], true);
+  }
+}
+
+void KvConfig::connect(int i, const std::vector<int>& to) {
+  lab::Lock lock(mu_);
+  connectUnlocked(i, to);
+}
+
+// detach server i from the servers listed in from
+void KvConfig::disconnectUnlocked(int i, const std::vector<int>& from) {
+  // outgoing socket files
+  if (!endnames_[i].empty()) {
+    for (int j : from) net_.Enable(endnames_[i][j], false);
+  }
+  // incoming socket files. Port: Go tests endnames[j] with the loop counter j; this
+  // tests the server the end belongs to (LAB-SPEC §12, harmless either way).
+  for (int j : from) {
+    if (!endnames_[j].empty()) net_.Enable(endnames_[j][i], false);
+  }
+}
+
+void KvConfig::disconnect(int i, const std::vector<int>& from) {
+  lab::Lock lock(mu_);
+  disconnectUnlocked(i, from);
+}
+
+std::vector<int> KvConfig::All() const {
+  std::vector<int> all(static_cast<size_t>(n_));
+  for (int i = 0; i < n_; i++) all[i] = i;
+  return all;
+}
+
+void KvConfig::ConnectAll() {
+  lab::Lock lock(mu_);
+  for (int i = 0; i < n_; i++) connectUnlocked(i, All());
+}
+
+// Sets up 2 partitions with connectivity between servers in each partition.
+void KvConfig::partition(const std::vector<int>& p1, const std::vector<int>& p2) {
+  lab::Lock lock(mu_);
+  for (int i : p1) {
+    disconnectUnlocked(i, p2);
+    connectUnlocked(i, p1);
+  }
+  for (int i : p2) {
+    disconnectUnlocked(i, p1);
+    connectUnlocked(i, p2);
+  }
+}
+
+std::string KvConfig::randstring(int length) {
+  static constexpr char kUrlBase64[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  std::string s;
+  s.reserve(static_cast<size_t>(length));
+  for (int k = 0; k < length; k++) s.push_back(kUrlBase64[rng_.intn(64)]);
+  return s;
+}
+
+// Create a clerk with clerk specific server names. Give it connections to all of the
+// servers, but for now enable only connections to servers in to[].
+std::shared_ptr<kvraft::Clerk> KvConfig::makeClient(const std::vector<int>& to) {
+  lab::Lock lock(mu_);
+
+  // a fresh set of ClientEnds.
+  std::vector<lab::ClientEnd*> ends(static_cast<size_t>(n_));
+  std::vector<std::string> endnames(static_cast<size_t>(n_));
+  for (int j = 0; j < n_; j++) {
+    endnames[j] = randstring(20);
+    ends[j] = net_.MakeEnd(endnames[j]);
+    net_.Connect(endnames[j], server_name(j));
+  }
+
+  // Randomize server handles (Go's random_handles).
+  for (int i = 0; i < n_; i++) {
+    const auto j = static_cast<size_t>(rng_.intn(i + 1));
+    std::swap(ends[static_cast<size_t>(i)], ends[j]);
+  }
+  std::shared_ptr<kvraft::Clerk> ck = kvraft::MakeClerk(ends);
+  clerks_[ck.get()] = endnames;
+  ConnectClientUnlocked(ck.get(), to);
+  return ck;
+}
+
+void KvConfig::deleteClient(const std::shared_ptr<kvraft::Clerk>& ck) {
+  lab::Lock lock(mu_);
+  clerks_.erase(ck.get());
+}
+
+void KvConfig::ConnectClientUnlocked(kvraft::Clerk* ck, const std::vector<int>& to) {
+  const std::vector<std::string>& endnames = clerks_.at(ck);
+  for (int j : to) net_.Enable(endnames[j], true);
+}
+
+void KvConfig::ConnectClient(const std::shared_ptr<kvraft::Clerk>& ck,
+                             const std::vector<int>& to) {
+  lab::Lock lock(mu_);
+  ConnectClientUnlocked(ck.get(), to);
+}
+
+void KvConfig::DisconnectClientUnlocked(kvraft::Clerk* ck, const std::vector<int>& from) {
+  const std::vector<std::string>& endnames = clerks_.at(ck);
+  for (int j : from) net_.Enable(endnames[j], false);
+}
+
+void KvConfig::DisconnectClient(const std::shared_ptr<kvraft::Clerk>& ck,
+                                const std::vector<int>& from) {
+  lab::Lock lock(mu_);
+  DisconnectClientUnlocked(ck.get(), from);
+}
+
+// Shutdown a server by isolating it
+void KvConfig::ShutdownServer(int i) {
+  std::shared_ptr<kvraft::KVServer> kv;
+  {
+    lab::Lock lock(mu_);
+    disconnectUnlocked(i, All());
+
+    // disable client connections to the server. it's important to do this before
+    // creating the new Persister in saved[i], to avoid the possibility of the server
+    // returning a positive reply to an Append but persisting the result in the
+    // superseded Persister.
+    net_.DeleteServer(server_name(i));
+
+    // a fresh persister, in case old instance continues to update the Persister. but
+    // copy old persister's content so that we always pass Make() the last persisted
+    // state.
+    if (saved_[i]) saved_[i] = saved_[i]->Copy();
+    kv = kvservers_[i];
+  }
+  if (kv) {
+    kv->Kill();  // never under the tester lock
+    lab::Lock lock(mu_);
+    kvservers_[i] = nullptr;
+  }
+}
+
+// If restart servers, first call ShutdownServer
+void KvConfig::StartServer(int i) {
+  std::vector<lab::ClientEnd*> ends(static_cast<size_t>(n_));
+  std::shared_ptr<raft::Persister> persister;
+  {
+    lab::Lock lock(mu_);
+
+    // a fresh set of outgoing ClientEnd names.
+    endnames_[i].assign(static_cast<size_t>(n_), "");
+    for (int j = 0; j < n_; j++) endnames_[i][j] = randstring(20);
+
+    // a fresh set of ClientEnds.
+    for (int j = 0; j < n_; j++) {
+      ends[j] = net_.MakeEnd(endnames_[i][j]);
+      net_.Connect(endnames_[i][j], server_name(j));
+    }
+
+    // a fresh persister, so old instance doesn't overwrite new instance's persisted
+    // state. give the fresh persister a copy of the old persister's state, so that the
+    // spec is that we pass StartKVServer() the last persisted state.
+    saved_[i] = saved_[i] ? saved_[i]->Copy() : raft::Persister::Make();
+    persister = saved_[i];
+  }
+
+  std::shared_ptr<kvraft::KVServer> kv =
+      kvraft::StartKVServer(ends, i, persister, maxraftstate_);
+  {
+    lab::Lock lock(mu_);
+    kvservers_[i] = kv;
+  }
+
+  auto srv = std::make_shared<lab::Server>();
+  srv->AddService(kvraft::MakeService(kv));
+  srv->AddService(raft::MakeService(kv->rf()));
+  net_.AddServer(server_name(i), srv);
+}
+
+std::pair<bool, int> KvConfig::Leader() {
+  std::vector<std::shared_ptr<kvraft::KVServer>> servers;
+  {
+    lab::Lock lock(mu_);
+    servers = kvservers_;
+  }
+  for (int i = 0; i < n_; i++) {
+    // Port: skips a shut-down server, where Go would touch a nil one.
+    if (servers[i] && servers[i]->rf()->GetState().isLeader) return {true, i};
+  }
+  return {false, 0};
+}
+
+// Partition servers into 2 groups and put current leader in minority
+std::pair<std::vector<int>, std::vector<int>> KvConfig::make_partition() {
+  const int l = Leader().second;
+  std::vector<int> p1(static_cast<size_t>(n_ / 2 + 1));
+  std::vector<int> p2(static_cast<size_t>(n_ / 2));
+  size_t j = 0;
+  for (int i = 0; i < n_; i++) {
+    if (i != l) {
+      if (j < p1.size()) {
+        p1[j] = i;
+      } else {
+        p2[j - p1.size()] = i;
+      }
+      j++;
+    }
+  }
+  p2.back() = l;
+  return {p1, p2};
+}
+
+int64_t KvConfig::rpcTotal() const { return net_.GetTotalCount(); }
+
+void KvConfig::op() { ops_.fetch_add(1); }
+
+// --- begin and end ------------------------------------------------------------------
+
+// start a Test. print the Test message. e.g. cfg.begin("Test: one client (3A)")
+void KvConfig::begin(const std::string& title) {
+  std::printf("%s ...\n", title.c_str());
+  std::fflush(stdout);
+  t0_ = lab::now();
+  rpcs0_ = rpcTotal();
+  ops_.store(0);
+}
+
+// end a Test -- the fact that we got here means there was no failure. print the Passed
+// message, and some performance numbers.
+void KvConfig::end() {
+  checkTimeout();
+  // A failure raised on another task while this thread was not blocked.
+  if (world_.failed()) throw lab::Cancelled(world_.failure());
+
+  const double t = lab::seconds_since(t0_);   // real (or virtual) time
+  const int npeers = n_;                      // number of Raft peers
+  const int64_t nrpc = rpcTotal() - rpcs0_;   // number of RPC sends
+  const int32_t ops = ops_.load();            // number of clerk get/put/append calls
+  std::printf("  ... Passed --  %4.1f  %d %5lld %4d\n", t, npeers, static_cast<long long>(nrpc),
+              ops);
+  std::fflush(stdout);
+}
+
+// --- The tester's random stream -----------------------------------------------------
+
+int64_t KvConfig::rand_int() {
+  lab::Lock lock(mu_);
+  return static_cast<int64_t>(rng_.next() >> 1);
+}
+
+int64_t KvConfig::rand_intn(int64_t n) {
+  lab::Lock lock(mu_);
+  return rng_.intn(n);
+}
+
+// --- Failure aids -------------------------------------------------------------------
+
+std::string KvConfig::make_picture_file() {
+  const char* tmpdir = std::getenv("TMPDIR");
+  std::string dir = tmpdir != nullptr && *tmpdir != '\0' ? tmpdir : "/tmp";
+  std::string name = report().test_name.empty() ? "kvraft" : report().test_name;
+  std::string path = cat(dir, "/lab-", name, "-", lab::run_seed(), "-XXXXXX.html");
+  std::vector<char> buffer(path.begin(), path.end());
+  buffer.push_back('\0');
+  const int fd = mkstemps(buffer.data(), 5);  // keeps the ".html" suffix
+  if (fd < 0) return "";
+  close(fd);
+  return std::string(buffer.data());
+}
+
+void KvConfig::set_picture(const std::string& path) {
+  // Read by the listener on the main thread after the test; set on the main thread.
+  report().picture = path;
+}
+
+// --- The operation wrappers ---------------------------------------------------------
+
+void OpLog::Append(const porcupine::KvOperation& op) {
+  lab::Lock lock(mu_);
+  operations_.push_back(op);
+}
+
+std::vector<porcupine::KvOperation> OpLog::Read() {
+  lab::Lock lock(mu_);
+  return operations_;
+}
+
+namespace {
+// The runtime clock's nanoseconds: one origin for every task of the process.
+int64_t now_ns() { return lab::now().time_since_epoch().count(); }
+}  // namespace
+
+// get/put/putappend that keep counts
+std::string Get(KvConfig& cfg, kvraft::Clerk& ck, const std::string& key, OpLog* log, int cli) {
+  KvConfig::Awaiting awaiting(cfg, cat("Get(\"", key, "\") by client ", cli));
+  const int64_t start = now_ns();
+  std::string v = ck.Get(key);
+  const int64_t end = now_ns();
+  cfg.op();
+  if (log != nullptr) {
+    porcupine::KvOperation op;
+    op.Input = porcupine::KvInput{0, key, ""};
+    op.Output = porcupine::KvOutput{v};
+    op.Call = start;
+    op.Return = end;
+    op.ClientId = cli;
+    log->Append(op);
+  }
+  return v;
+}
+
+void Put(KvConfig& cfg, kvraft::Clerk& ck, const std::string& key, const std::string& value,
+         OpLog* log, int cli) {
+  KvConfig::Awaiting awaiting(cfg, cat("Put(\"", key, "\") by client ", cli));
+  const int64_t start = now_ns();
+  ck.Put(key, value);
+  const int64_t end = now_ns();
+  cfg.op();
+  if (log != nullptr) {
+    porcupine::KvOperation op;
+    op.Input = porcupine::KvInput{1, key, value};
+    op.Output = porcupine::KvOutput{};
+    op.Call = start;
+    op.Return = end;
+    op.ClientId = cli;
+    log->Append(op);
+  }
+}
+
+void Append(KvConfig& cfg, kvraft::Clerk& ck, const std::string& key, const std::string& value,
+            OpLog* log, int cli) {
+  KvConfig::Awaiting awaiting(cfg, cat("Append(\"", key, "\") by client ", cli));
+  const int64_t start = now_ns();
+  ck.Append(key, value);
+  const int64_t end = now_ns();
+  cfg.op();
+  if (log != nullptr) {
+    porcupine::KvOperation op;
+    op.Input = porcupine::KvInput{2, key, value};
+    op.Output = porcupine::KvOutput{};
+    op.Call = start;
+    op.Return = end;
+    op.ClientId = cli;
+    log->Append(op);
+  }
+}
+
+}  // namespace tester

@@ -1,0 +1,194 @@
+// The kvraft tester's cluster: the C++ twin of the Go lab's kvraft/config.go (LAB-SPEC
+// §8.2), plus the operation wrappers of test_test.go that count operations and record
+// them for the linearizability checker (§8.3).
+//
+// A KvConfig builds n kvraft servers (each a KVServer with its Raft) on a simulated labrpc
+// network, restarts and partitions them, and makes clerks whose ends it can enable and
+// disable one by one. The tests (tester/test_3A.cpp, test_3B.cpp, with the shared
+// GenericTest in test_3_common.cpp) drive it as test_test.go drives config.go, with the
+// same helper names, messages and constants.
+//
+// Who calls it: one test at a time, from the test's main thread; makeClient, deleteClient,
+// the wrappers, partition, op counting, fail and the random helpers are also called from
+// tasks the test starts (clients, the partitioner).
+//
+// Threading: the tester lock `mu_` guards the server slots, Persisters, end names, clerks
+// and the tester's random stream. It is never held while calling into a server or its
+// Raft (Kill, GetState) nor while sleeping. The network has its own lock.
+//
+// Failures: every Go t.Fatalf is fail(message): it records the first failure and where,
+// fails the test's World (cancelling every blocked runtime call of the test's tasks and
+// main thread) and throws. A failure on a client task therefore ends the whole test. The
+// destructor is Go's cleanup(): it kills every server, ends the World and joins every
+// task the test started.
+#pragma once
+
+#include "kvraft/client.hpp"
+#include "kvraft/server.hpp"
+#include "labrpc/labrpc.hpp"
+#include "labrpc/runtime.hpp"
+#include "raft/persister.hpp"
+#include "tester/porcupine/kv.hpp"
+#include "tester/raft_config.hpp"  // tester::cat, kTestTimeLimit
+
+#include <atomic>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <source_location>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace tester {
+
+// The tester generously allows solutions to complete elections in one second (much more
+// than the paper's range of timeouts).
+inline constexpr lab::Duration kElectionTimeout = std::chrono::seconds(1);
+// The checker's budget; past it the history is assumed linearizable (Go prints so).
+inline constexpr lab::Duration kLinearizabilityCheckTimeout = std::chrono::seconds(1);
+
+class KvConfig {
+ public:
+  // Go's make_config(t, n, unreliable, maxraftstate): a new World and network, n servers
+  // started then connected, then the network made unreliable if asked; no long delays.
+  KvConfig(int n, bool unreliable, int maxraftstate);
+  // Go's cleanup(), plus what Go leaves out: every task of the test is joined.
+  ~KvConfig();
+  KvConfig(const KvConfig&) = delete;
+  KvConfig& operator=(const KvConfig&) = delete;
+
+  int n() const { return n_; }
+  int maxraftstate() const { return maxraftstate_; }
+
+  // --- Fail, as Go's t.Fatalf: record, cancel the test's World, throw. ---------------
+  [[noreturn]] void fail(const std::string& message,
+                         std::source_location where = std::source_location::current());
+
+  // --- Servers and network ---------------------------------------------------------
+  // (Re)starts server i from its saved Persister with fresh, disabled ends; after a
+  // ShutdownServer(i).
+  void StartServer(int i);
+  // Cuts server i off, keeps a copy of its Persister and kills it.
+  void ShutdownServer(int i);
+  // Enables the ends between server i and each server in `to`, both ways.
+  void connect(int i, const std::vector<int>& to);
+  // Disables the ends between server i and each server in `from`, both ways.
+  void disconnect(int i, const std::vector<int>& from);
+  std::vector<int> All() const;
+  void ConnectAll();
+  // Two groups, each connected inside, cut from each other; clerks' ends untouched.
+  void partition(const std::vector<int>& p1, const std::vector<int>& p2);
+
+  // --- Clerks ----------------------------------------------------------------------
+  // A clerk with its own ends to every server (in random order), only those to `to`
+  // enabled.
+  std::shared_ptr<kvraft::Clerk> makeClient(const std::vector<int>& to);
+  // Forgets the clerk; its ends stay enabled (as in Go).
+  void deleteClient(const std::shared_ptr<kvraft::Clerk>& ck);
+  void ConnectClient(const std::shared_ptr<kvraft::Clerk>& ck, const std::vector<int>& to);
+  void DisconnectClient(const std::shared_ptr<kvraft::Clerk>& ck, const std::vector<int>& from);
+
+  // --- Observers -------------------------------------------------------------------
+  // The first server whose Raft says it leads: (true, i); else (false, 0).
+  std::pair<bool, int> Leader();
+  // p1: n/2+1 servers without the leader; p2: the other n/2, the leader last.
+  std::pair<std::vector<int>, std::vector<int>> make_partition();
+  // The largest Raft state / snapshot any server has saved.
+  size_t LogSize();
+  size_t SnapshotSize();
+  int64_t rpcTotal() const;
+  // Counts one clerk Get/Put/Append (the wrappers call it).
+  void op();
+
+  // --- Test bracket (§10) ----------------------------------------------------------
+  void begin(const std::string& title);
+  void end();
+
+  // --- The tester's random stream (lab::Rng "tester"), safe from any task ---------
+  int64_t rand_int();            // Go's rand.Int(): [0, 2^63)
+  int64_t rand_intn(int64_t n);  // [0, n)
+
+  // --- Failure aids ------------------------------------------------------------------
+  // A new, empty file for a history picture, named after the test and the seed, in the
+  // system's temporary directory; "" when none could be created.
+  std::string make_picture_file();
+  // Remembers the picture's path for the failure report.
+  void set_picture(const std::string& path);
+
+  // Names, while it lives, what a task of the test waits for; the 120-second watchdog
+  // prints the names of everything still awaited.
+  class Awaiting {
+   public:
+    Awaiting(KvConfig& cfg, std::string what);
+    ~Awaiting();
+    Awaiting(const Awaiting&) = delete;
+    Awaiting& operator=(const Awaiting&) = delete;
+
+   private:
+    KvConfig& cfg_;
+    uint64_t ticket_ = 0;
+  };
+
+ private:
+  void connectUnlocked(int i, const std::vector<int>& to);       // under mu_
+  void disconnectUnlocked(int i, const std::vector<int>& from);  // under mu_
+  void ConnectClientUnlocked(kvraft::Clerk* ck, const std::vector<int>& to);
+  void DisconnectClientUnlocked(kvraft::Clerk* ck, const std::vector<int>& from);
+  std::string randstring(int length);  // under mu_
+  void checkTimeout();
+  void record_failure(const std::string& message, std::source_location where);
+  void cleanup() noexcept;
+
+  // The World first: destroyed last, after everything that runs on it.
+  lab::World world_;
+  lab::Network net_;
+
+  const int n_;
+  const int maxraftstate_;
+  const lab::TimePoint start_;  // make_config time, for the 120-second limit
+
+  mutable lab::Mutex mu_;
+  std::vector<std::shared_ptr<kvraft::KVServer>> kvservers_;  // null while shut down
+  std::vector<std::shared_ptr<raft::Persister>> saved_;
+  std::vector<std::vector<std::string>> endnames_;  // names of each server's sending ends
+  std::map<kvraft::Clerk*, std::vector<std::string>> clerks_;
+  lab::Rng rng_;
+
+  std::atomic<bool> finished_{false};
+
+  // begin()/end() statistics.
+  lab::TimePoint t0_;           // when the test called begin()
+  int64_t rpcs0_ = 0;           // rpcTotal() at begin()
+  std::atomic<int32_t> ops_{0};  // clerk Get/Put/Append calls since begin()
+
+  // Shared with the 120-second timer, which may outlive the config.
+  struct Watchdog;
+  std::shared_ptr<Watchdog> watchdog_;
+  std::optional<lab::Timer> watchdog_timer_;
+};
+
+// --- The operation wrappers of test_test.go ------------------------------------------
+
+// The operations the clients completed, for the linearizability checker. Safe from any
+// task.
+class OpLog {
+ public:
+  void Append(const porcupine::KvOperation& op);
+  std::vector<porcupine::KvOperation> Read();
+
+ private:
+  lab::Mutex mu_;
+  std::vector<porcupine::KvOperation> operations_;
+};
+
+// Get/Put/Append through the clerk, counted; with a log, also recorded as client `cli`,
+// with the runtime clock's nanoseconds before the call and after its return.
+std::string Get(KvConfig& cfg, kvraft::Clerk& ck, const std::string& key, OpLog* log, int cli);
+void Put(KvConfig& cfg, kvraft::Clerk& ck, const std::string& key, const std::string& value,
+         OpLog* log, int cli);
+void Append(KvConfig& cfg, kvraft::Clerk& ck, const std::string& key, const std::string& value,
+            OpLog* log, int cli);
+
+}  // namespace tester
