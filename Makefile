@@ -1,7 +1,10 @@
 # The front door. Every build or test target installs missing dependencies first.
 #   make test-labrpc | test-2A ... test-2D | test-2 | test      run tests (RUN=TestName for one)
 #   make race-2A | asan-2A ...  / make race | make asan        the same under TSan / ASan+UBSan
+#   LAB_SIM=1 make test-2C                                      any test target, simulated world
+#   make test-sim                                               everything, simulated world
 #   make stress PART=2A N=100 J=2                               many runs, failures kept
+#   make sim-stress PART=2C SEEDS=1000                          many seeds, simulated world
 #   make bench | make bench-2                                   benchmarks (docs/benchmarks.md)
 #   make check-rules                                            the runtime rule (DESIGN.md)
 SHELL := /bin/bash
@@ -20,8 +23,8 @@ define configure
 	@cmake --build $(1) -j 2
 endef
 
-.PHONY: deps build build-tsan build-asan test test-labrpc test-2 test-3 test-porcupine race asan \
-        bench bench-2 stress \
+.PHONY: deps build build-tsan build-asan test test-sim test-labrpc test-2 test-3 test-porcupine \
+        race asan bench bench-2 stress sim-stress \
         check-rules format clean
 
 deps:
@@ -43,8 +46,15 @@ ALL_TESTS = labrpc_test "" $(if $(wildcard tester/test_2*.cpp),raft_test "") \
   $(if $(wildcard tester/porcupine/*_test.cpp),porcupine_test "") \
   $(if $(wildcard tester/test_3*.cpp),kv_test "")
 
+# The simulated world runs the lab tests too (LAB_SIM=1; seconds instead of minutes).
+SIM_TESTS = $(if $(wildcard tester/test_2*.cpp),sim:raft_test "") \
+  $(if $(wildcard tester/test_3*.cpp),sim:kv_test "")
+
 test: build
-	@scripts/run-tests.sh build $(ALL_TESTS)
+	@scripts/run-tests.sh build $(ALL_TESTS) $(SIM_TESTS)
+
+test-sim: build
+	@scripts/run-tests.sh build sim:labrpc_test "" $(SIM_TESTS)
 
 test-labrpc: build
 	@scripts/run-tests.sh build labrpc_test "$(if $(RUN),-tc=$(RUN))"
@@ -94,6 +104,11 @@ N ?= 20
 J ?= 2
 stress: build
 	@scripts/stress.sh -n $(N) -j $(J) $(if $(RUN),-r $(RUN)) $(PART)
+
+# Seeds 1..SEEDS of a part in the simulated world; failing seeds listed with replay lines.
+SEEDS ?= 200
+sim-stress: build
+	@scripts/stress.sh -s -n $(SEEDS) -j $(J) $(if $(RUN),-r $(RUN)) $(PART)
 
 bench: build
 	@scripts/bench.sh build 5 2

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs doctest binaries and sums their results into one last line: "N passed, N failed".
 # usage: run-tests.sh BUILD_DIR BINARY "ARGS" [BINARY "ARGS" ...]
+# A BINARY written sim:NAME runs NAME in the simulated world (LAB_SIM=1).
 # A binary that crashes or hangs past LAB_TEST_TIMEOUT seconds (default 2400) counts as
 # one failed test case besides what it reported.
 set -uo pipefail
@@ -12,9 +13,15 @@ status=0
 while [ $# -ge 2 ]; do
   binary=$1 args=$2
   shift 2
+  sim=()
+  if [[ $binary == sim:* ]]; then
+    binary=${binary#sim:}
+    sim=(env LAB_SIM=1)
+    echo "=== $binary $args (simulated world) ==="
+  fi
   log=$(mktemp)
   # shellcheck disable=SC2086
-  timeout -k 10 "${LAB_TEST_TIMEOUT:-2400}" "$build_dir/$binary" $args 2>&1 | tee "$log"
+  timeout -k 10 "${LAB_TEST_TIMEOUT:-2400}" "${sim[@]}" "$build_dir/$binary" $args 2>&1 | tee "$log"
   rc=${PIPESTATUS[0]}
   summary=$(grep -E '^\[doctest\] test cases:' "$log" | tail -n 1)
   if [ -n "$summary" ]; then

@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Runs one lab part (or one test) many times, J at a time, with GNU parallel; counts
 # failures and keeps each failing run's full output (with its seed) for replay.
-# usage: scripts/stress.sh [-n RUNS] [-j JOBS] [-r TEST] [-b BUILD_DIR] [-o OUT_DIR] PART
+# usage: scripts/stress.sh [-s] [-n RUNS] [-j JOBS] [-r TEST] [-b BUILD_DIR] [-o OUT_DIR] PART
 #   PART: labrpc | 2A | 2B | 2C | 2D | 3A | 3B | porcupine
+#   -s: the simulated world, run k with LAB_SEED=k (a seed sweep); each failing seed is
+#       listed with the command that replays it exactly.
 set -euo pipefail
-runs=20 jobs=2 test="" build=build out=""
-while getopts "n:j:r:b:o:" opt; do
+runs=20 jobs=2 test="" build=build out="" sim=0
+while getopts "sn:j:r:b:o:" opt; do
   case $opt in
+    s) sim=1 ;;
     n) runs=$OPTARG ;; j) jobs=$OPTARG ;; r) test=$OPTARG ;; b) build=$OPTARG ;; o) out=$OPTARG ;;
     *) sed -n '2,6p' "$0"; exit 2 ;;
   esac
@@ -28,16 +31,21 @@ mkdir -p "$out"
 run_one() {  # $1 = run number; the rest = command
   local k=$1; shift
   local log="$OUT/run_$k.log"
-  if timeout -k 10 "${LAB_TEST_TIMEOUT:-1800}" "$@" >"$log" 2>&1 && grep -q 'Status: SUCCESS' "$log"; then
+  local env=()
+  [ "$SIM" = 1 ] && env=(env LAB_SIM=1 LAB_SEED="$k")
+  if timeout -k 10 "${LAB_TEST_TIMEOUT:-1800}" "${env[@]}" "$@" >"$log" 2>&1 \
+      && grep -q 'Status: SUCCESS' "$log"; then
     rm -f "$log"; echo "pass $k"
   else
     echo "fail $k $log"
   fi
 }
 export -f run_one
-export OUT=$out
+export OUT=$out SIM=$sim
 
-echo "stress: ${cmd[*]} x $runs, $jobs at a time; failing runs kept in $out/"
+mode=""
+[ "$sim" = 1 ] && mode=" (simulated, seeds 1..$runs)"
+echo "stress: ${cmd[*]} x $runs$mode, $jobs at a time; failing runs kept in $out/"
 start=$SECONDS
 results=$(seq "$runs" | parallel --will-cite --line-buffer -j "$jobs" run_one {} "${cmd[@]}" \
   | tee /dev/stderr)
@@ -45,7 +53,12 @@ failed=$(grep -c '^fail' <<<"$results" || true)
 echo "stress: $part${test:+ $test}: $((runs - failed))/$runs passed, $failed failed in $((SECONDS - start)) s"
 if [ "$failed" -gt 0 ]; then
   grep '^fail' <<<"$results" | while read -r _ k log; do
-    echo "  run $k: $log ($(grep -m1 -o 'LAB_SEED=[0-9]*' "$log" || echo 'no seed'))"
+    if [ "$sim" = 1 ]; then
+      echo "  seed $k: $log"
+      echo "    reproduce: LAB_SIM=1 LAB_SEED=$k make test-$part${test:+ RUN=$test}"
+    else
+      echo "  run $k: $log ($(grep -m1 -o 'LAB_SEED=[0-9]*' "$log" || echo 'no seed'))"
+    fi
   done
   exit 1
 fi
