@@ -381,8 +381,13 @@ class SimWorld final : public WorldImpl {
         int pending = 0;
         if (!t.callback->status.compare_exchange_strong(pending, 1) || ending_) continue;
         auto cb = t.callback;
-        spawn_locked("timer", [cb] {
-          cb->fn();
+        spawn_locked("timer", [this, cb] {
+          try {
+            cb->fn();
+          } catch (const Cancelled&) {
+          } catch (const std::exception& e) {
+            fail(std::string("timer: ") + e.what());  // as the real backend words it
+          }
           cb->fn = nullptr;
         });
       }
@@ -555,6 +560,11 @@ class SimCondVar final : public CondVarImpl {
     Scheduler& s = sched();
     SimTask* self = me();
     SimWorld* world = active_world();
+    if (auto* mine = static_cast<SimWorld*>(tls_world); mine != nullptr && self == nullptr) {
+      // The owner thread of a World that has ended: its waits throw, as in the real world.
+      std::unique_lock<std::mutex> g(s.mu_);
+      if (mine->cancelled()) throw Cancelled(mine->cancel_reason());
+    }
     if (self == nullptr || world == nullptr) {
       // Outside a World only the caller runs: nobody could notify, so only time passes.
       if (deadline == TimePoint::max()) {
