@@ -120,16 +120,6 @@ std::string format_log(const std::map<int, Command>& log) {
   return out.str();
 }
 
-// Go's %v of a []int: [1 2 3].
-template <class T>
-std::string format_list(const std::vector<T>& values) {
-  std::ostringstream out;
-  out << "[";
-  for (size_t k = 0; k < values.size(); ++k) out << (k ? " " : "") << values[k];
-  out << "]";
-  return out.str();
-}
-
 // The snapshot the snapshot applier hands to Raft, as Go's labgob writes it: the last
 // included index, then the applied commands 0..index (0 is a nil placeholder).
 using TesterSnapshot = std::pair<int64_t, std::vector<lab::Bytes>>;
@@ -322,6 +312,7 @@ void RaftConfig::record_failure(const std::string& message, std::source_location
 
 void RaftConfig::fail(const std::string& message, std::source_location where) {
   record_failure(message, where);
+  world_.fail(message);  // this test's World, whichever task or thread fails it
   lab::fatal(message);
 }
 
