@@ -10,8 +10,9 @@
 //
 // Threading: the tester lock `mu_` guards every per-peer slot, maxIndex and the tester's
 // random stream. It is never held while calling into a Raft (Kill, Start, GetState,
-// Snapshot) nor while sleeping: a Raft that calls back or blocks cannot deadlock the
-// tester. The network has its own lock and is called with or without `mu_`.
+// Snapshot) nor while sleeping, so a Raft that blocks (or waits on its own lock) never
+// stalls the appliers or the other tasks of the tester with it. The network has its own
+// lock and is called with or without `mu_`.
 //
 // Failures: every Go t.Fatalf / log.Fatalf is fail(message): it records the first
 // failure (and where it was raised) on the test's World, which cancels every blocked
