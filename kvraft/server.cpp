@@ -186,6 +186,7 @@ void KVServer::ApplyCommand(const raft::ApplyMsg& msg) {
                " has unknown op type " + std::to_string(op.Type));
   }
   lastApplied_ = msg.CommandIndex;
+  appliedBytesSinceSnapshot_ += msg.Command.size();
   ResolveWaiters(msg.CommandIndex, &op);
 }
 
@@ -219,11 +220,18 @@ void KVServer::MaybeSnapshot() {
   int index = 0;
   {
     lab::Lock lock(mu_);
-    // Raft's state holds the log since the last snapshot: trimming it to what is not yet
-    // applied brings it back well under the limit (the tester allows 8 x maxraftstate).
     if (persister_->RaftStateSize() < static_cast<size_t>(maxraftstate_)) return;
+    // Raft's state holds the log since the last snapshot, applied or not. Snapshot only
+    // once the commands applied since the last one make up half the limit, so that each
+    // snapshot trims at least that much: when the applier lags far behind the log (a
+    // burst of commits, a busy machine), snapshotting after every command would trim one
+    // entry each time at the cost of encoding the whole store, and the applier would
+    // never catch up. Once it has, the state is at most half the limit plus the
+    // unapplied tail (the tester allows 8 x maxraftstate).
+    if (appliedBytesSinceSnapshot_ < static_cast<size_t>(maxraftstate_) / 2) return;
     snapshot = MakeSnapshot();
     index = lastApplied_;
+    appliedBytesSinceSnapshot_ = 0;
   }
   // From the task that drains the apply channel, as the Raft tester does, and without
   // mu_: Raft takes its own lock, and the applier is the only task that changes the
@@ -271,6 +279,7 @@ void KVServer::InstallSnapshot(const lab::Bytes& snapshot, int index) {
   data_ = std::move(decoded.Data);
   lastSeq_ = std::move(decoded.LastSeq);
   lastApplied_ = static_cast<int>(decoded.LastIncludedIndex);
+  appliedBytesSinceSnapshot_ = 0;
   // Whatever these handlers started is in the snapshot or lost; they cannot tell which,
   // and their clerks retry (duplicate detection drops what was applied).
   ResolveWaiters(lastApplied_, nullptr);

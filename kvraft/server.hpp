@@ -168,6 +168,10 @@ class KVServer {
   int lastApplied_ = 0;  // index of the last command applied (or snapshot installed)
   std::multimap<int, Waiter*> waiters_;  // by log index
   // STUDENT END 3A
+  // STUDENT BEGIN 3B
+  // Bytes of the commands applied since the last snapshot (taken or installed).
+  size_t appliedBytesSinceSnapshot_ = 0;
+  // STUDENT END 3B
 };
 
 }  // namespace kvraft
