@@ -67,6 +67,18 @@ struct Fixture {
   }
 };
 
+// Polls `done` every millisecond for up to `bound`; true once it holds. Tests wait for
+// the state they act on (a call taken up, a handler started) instead of guessing a sleep.
+template <class Done>
+bool eventually(Done done, Duration bound = 5s) {
+  const TimePoint deadline = now() + bound;
+  while (!done()) {
+    if (now() >= deadline) return false;
+    lab::sleep(1ms);
+  }
+  return true;
+}
+
 Faults quick_faults() {
   Faults f;
   f.short_timeout_mod_ms = 1;  // unreachable targets answer false at once
@@ -192,7 +204,8 @@ TEST_SUITE("labrpc") {
         results.send(e->Call("Echo.Double", 1, &reply));
       });
     }
-    lab::sleep(50ms);
+    REQUIRE(eventually([&] { return f.rn.GetTotalCount() == kCalls; }));  // all taken up
+    lab::sleep(10ms);
     const TimePoint t0 = now();
     f.rn.Cleanup();
     for (int i = 0; i < kCalls; ++i) {
@@ -211,7 +224,7 @@ TEST_SUITE("labrpc") {
     int reply = 0;
     CHECK_FALSE(live->Call("Echo.Double", 1, &reply));
     CHECK_FALSE(e->Call("Echo.Double", 1, &reply));
-    CHECK(seconds_since(t1) < 0.01);
+    CHECK(seconds_since(t1) < 0.05);
     CHECK(f.echo->calls() == 0);
     CHECK(f.rn.GetTotalCount() == total_before);
   }
@@ -224,7 +237,7 @@ TEST_SUITE("labrpc") {
       int reply = 0;
       result.send(e->Call("Echo.Stuck", 1, &reply));
     });
-    lab::sleep(50ms);
+    REQUIRE(eventually([&] { return f.echo->calls() == 1; }));  // the handler is running
     CHECK_FALSE(result.recv_for(1ms).has_value());
     f.rn.Cleanup();
     const std::optional<bool> ok = result.recv_for(100ms);
@@ -241,7 +254,7 @@ TEST_SUITE("labrpc") {
       int reply = 0;
       result.send(e->Call("Echo.Stuck", 1, &reply));
     });
-    lab::sleep(50ms);
+    REQUIRE(eventually([&] { return f.echo->calls() == 1; }));  // the handler is running
     f.rn.Enable("e", false);
     const std::optional<bool> ok = result.recv_for(100ms);
     REQUIRE_MESSAGE(ok.has_value(), "call did not notice its end was disabled");
@@ -258,7 +271,7 @@ TEST_SUITE("labrpc") {
       int reply = 0;
       result.send(e->Call("Echo.Stuck", 1, &reply));
     });
-    lab::sleep(50ms);
+    REQUIRE(eventually([&] { return f.echo->calls() == 1; }));  // the handler is running
     auto restarted = std::make_shared<EchoServer>();
     f.rn.AddServer("server", echo_server(restarted));
     const std::optional<bool> ok = result.recv_for(100ms);
@@ -282,7 +295,7 @@ TEST_SUITE("labrpc") {
       int reply = 0;
       result.send(e->Call("Echo.Double", 1, &reply));
     });
-    lab::sleep(5ms);
+    REQUIRE(eventually([&] { return f.rn.GetTotalCount() == 1; }));  // taken up, disabled
     f.rn.Enable("e", true);
     int reply = 0;
     CHECK(e->Call("Echo.Double", 2, &reply));  // a new call goes through at once
@@ -518,7 +531,7 @@ TEST_SUITE("labrpc") {
     f.rn.LongReordering(true);
     Faults faults;
     faults.reorder_chance_in = faults.reorder_chance_of;  // every reply delayed
-    faults.reorder_base_ms = 300;
+    faults.reorder_base_ms = 500;
     faults.reorder_spread_ms = 1;
     f.rn.SetFaults(faults);
     ClientEnd* e = f.end("e");
@@ -529,8 +542,8 @@ TEST_SUITE("labrpc") {
       std::string reply;
       result.send(e->Call("Echo.Name", 7, &reply) && reply == "handler2-7");
     });
-    lab::sleep(100ms);  // handler done, reply held back
-    CHECK(f.echo->calls() == 1);
+    REQUIRE(eventually([&] { return f.echo->calls() == 1; }));
+    lab::sleep(20ms);  // the handler has returned; its reply is held back for 500 ms
     CHECK(f.rn.GetTotalBytes() == args_bytes);
     const std::optional<bool> ok = result.recv_for(2s);
     REQUIRE(ok.has_value());
