@@ -22,7 +22,6 @@ namespace {
 // the config's destructor (the failure), then printed when doctest ends the test case.
 struct TestReport {
   std::string test_name;
-  std::string part;     // the doctest suite: "2A"
   std::string failure;  // the first failure's message
   std::string where;    // "raft_config.cpp:326", or empty when raised outside the tester
 };
@@ -54,7 +53,6 @@ struct GoStyleFailureListener : doctest::IReporter {
   void test_case_start(const doctest::TestCaseData& data) override {
     report() = TestReport{};
     report().test_name = data.m_name;
-    report().part = data.m_test_suite ? data.m_test_suite : "";
   }
   void test_case_reenter(const doctest::TestCaseData&) override {}
   void test_case_end(const doctest::CurrentTestCaseStats& stats) override {
@@ -65,9 +63,7 @@ struct GoStyleFailureListener : doctest::IReporter {
       std::printf("    %s%s%s\n", r.where.c_str(), r.where.empty() ? "" : ": ", r.failure.c_str());
     }
     const auto seed = static_cast<unsigned long long>(lab::run_seed());
-    const std::string rerun =
-        r.part.empty() ? cat("build/raft_test -tc=", r.test_name)
-                       : cat("make test-", r.part, " RUN=", r.test_name);
+    const std::string rerun = cat("build/raft_test -tc=", r.test_name);
     if (simulated_world()) {
       std::printf("    reproduce: LAB_SIM=1 LAB_SEED=%llu %s\n", seed, rerun.c_str());
     } else {
