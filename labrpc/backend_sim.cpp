@@ -3,9 +3,12 @@
 // instant, how much virtual time a step of work costs — drawn from the run's seed. The
 // same seed gives the same run: the same interleaving, the same log, the same figures.
 //
-// Tasks are OS threads that pass a baton: a task runs only while it is the scheduler's
-// `current_`; when it blocks in the runtime it picks the next task and waits for the
-// baton to come back. Threads are pooled per World and reused across tasks.
+// Tasks are fibers (ucontext) on the thread that created the World: a task runs only
+// while it is the scheduler's `current_`; when it blocks in the runtime it picks the next
+// task and switches to it. No OS scheduling is involved, so a switch costs well under a
+// microsecond whatever else the machine is doing. Each fiber keeps its own C++ exception
+// state (swapped at every switch) and, under ASan/TSan, tells the sanitizer about its
+// stack. Stacks are mmap'd with a guard page and reused.
 //
 // Time: when no task can run, the clock jumps to the next timer. Work is not free: each
 // hand-off charges kStepCost (a seeded draw, tens of microseconds), so loops that run "for
@@ -20,15 +23,19 @@
 // two runs' traces (LAB_CHECK_DETERMINISM=1).
 //
 // Guards: when every task is blocked and no timer is pending, the World fails naming each
-// task and what it waits in (deadlock). A task that keeps the baton for kStallLimitSeconds of
+// task and what it waits in (deadlock). A task that keeps the processor for kStallLimitSeconds of
 // real time (blocked outside the runtime, or spinning) is reported by a watchdog thread,
 // naming it, and the process aborts rather than hang (LAB_SIM_STALL_SECONDS sets the
 // limit). A World whose virtual clock passes
 // kVirtualTimeCap fails (a livelock that keeps scheduling timers).
 //
-// Like backend_real.cpp, this file may use std::thread, std::mutex, clocks (only for
-// the watchdog) — scripts/check-runtime-rule.sh knows it.
+// Like backend_real.cpp, this file may use std::thread, std::mutex and clocks (for the
+// watchdog thread only) — scripts/check-runtime-rule.sh knows it.
 #include "labrpc/backend.hpp"
+
+#include <pthread.h>
+#include <sys/mman.h>
+#include <ucontext.h>
 
 #include <chrono>
 #include <condition_variable>
@@ -41,8 +48,35 @@
 #include <set>
 #include <thread>
 
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/asan_interface.h>
+#define LAB_SIM_ASAN 1
+#endif
+#if defined(__SANITIZE_THREAD__)
+#include <sanitizer/tsan_interface.h>
+#define LAB_SIM_TSAN 1
+#endif
+
+// The C++ runtime's per-thread exception state (Itanium ABI), which fibers sharing one
+// thread must each keep their own of.
+namespace __cxxabiv1 {
+struct __cxa_eh_globals;
+extern "C" __cxa_eh_globals* __cxa_get_globals() noexcept;
+}  // namespace __cxxabiv1
+
 namespace lab::detail {
 namespace {
+
+struct ExceptionState {
+  void* caught = nullptr;
+  unsigned int uncaught = 0;
+};
+ExceptionState* thread_exception_state() {
+  return reinterpret_cast<ExceptionState*>(__cxxabiv1::__cxa_get_globals());
+}
+
+constexpr size_t kStackBytes = 1 << 20;  // per task, touched pages only
+constexpr size_t kGuardBytes = 1 << 12;
 
 constexpr Duration kEpoch = std::chrono::hours(1);  // virtual clock at a World's start
 constexpr int64_t kStepCostMinNs = 10'000;           // charged per hand-off: 10..60 us
@@ -57,8 +91,16 @@ struct SimTask {
   uint64_t id = 0;
   std::string name;
   std::function<void()> fn;
-  std::condition_variable* baton = nullptr;  // its thread waits here for its turn
-  const char* waiting_in = "running";        // for deadlock and stall reports
+  ucontext_t context{};
+  void* stack = nullptr;  // mmap'd, kGuardBytes of guard then the stack; null for main
+  ExceptionState exceptions;
+#ifdef LAB_SIM_ASAN
+  void* asan_fake_stack = nullptr;
+#endif
+#ifdef LAB_SIM_TSAN
+  void* tsan_fiber = nullptr;
+#endif
+  const char* waiting_in = "running";  // for deadlock and stall reports
   uint64_t wait_token = 0;                    // bumped by each wake; stale timers skip
   std::deque<SimTask*>* wait_list = nullptr;  // the CondVar list it sits in, if any
   bool runnable = false;
@@ -100,8 +142,7 @@ Scheduler& sched() {
   return *s;
 }
 
-std::atomic<size_t> g_live_threads{0};
-thread_local SimTask* tls_task = nullptr;
+thread_local SimTask* tls_task = nullptr;  // the running fiber, on the World's thread
 
 // The event trace (LAB_SIM_TRACE), written under the scheduler lock (random draws come
 // from the running task, the only one that runs).
@@ -143,9 +184,22 @@ long long vt_us(TimePoint t) {
 }
 thread_local WorldImpl* tls_world = nullptr;
 
-std::condition_variable& thread_baton() {
-  thread_local std::condition_variable cv;
-  return cv;
+// Stacks of finished tasks, kept for reuse.
+std::vector<void*>& free_stacks() {
+  static std::vector<void*> stacks;
+  return stacks;
+}
+void* take_stack() {
+  if (!free_stacks().empty()) {
+    void* s = free_stacks().back();
+    free_stacks().pop_back();
+    return s;
+  }
+  void* s = mmap(nullptr, kStackBytes + kGuardBytes, PROT_READ | PROT_WRITE,
+                 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0);
+  if (s == MAP_FAILED) throw std::runtime_error("simulation: cannot map a task stack");
+  mprotect(s, kGuardBytes, PROT_NONE);  // overflow faults instead of corrupting
+  return s;
 }
 
 class SimWorld final : public WorldImpl {
@@ -164,7 +218,12 @@ class SimWorld final : public WorldImpl {
     start_ = s.now_;
     trace().line("world %s", name_.c_str());
     owner_ = new_task("main");
-    owner_->baton = &thread_baton();
+#ifdef LAB_SIM_TSAN
+    owner_->tsan_fiber = __tsan_get_current_fiber();
+#endif
+#ifdef LAB_SIM_ASAN
+    find_owner_stack();
+#endif
     s.current_ = owner_;
     tls_task = owner_;
   }
@@ -238,24 +297,50 @@ class SimWorld final : public WorldImpl {
     timers_.push(std::move(t));
   }
 
-  // The current task `me` gives up the baton (it is blocked, or runnable if yielding)
-  // and waits until it is chosen again.
+  // The current task `me` gives up the processor (it is blocked, or runnable if
+  // yielding) and resumes when it is chosen again.
   void switch_away(std::unique_lock<std::mutex>& g, SimTask* me) {
     SimTask* next = pick_next();
-    hand_to(next);
-    if (next == me) return;
-    me->baton->wait(g, [&] { return sched().current_ == me; });
+    if (next == me) {
+      mark_running(next);
+      return;
+    }
+    switch_to(g, me, next);
   }
 
-  void hand_to(SimTask* next) {
+  void mark_running(SimTask* next) {
     Scheduler& s = sched();
     s.current_ = next;
     ++s.switches_;
     next->runnable = false;
     next->waiting_in = "running";
-    next->baton->notify_one();
     trace().line("t=%lld run %llu %s", vt_us(s.now_), static_cast<unsigned long long>(next->id),
                  next->name.c_str());
+  }
+
+  // Saves `me` and runs `next`; returns when `me` runs again. The scheduler lock is not
+  // held across the switch: it belongs to the thread, which every fiber shares.
+  void switch_to(std::unique_lock<std::mutex>& g, SimTask* me, SimTask* next) {
+    mark_running(next);
+    tls_task = next;
+    ExceptionState* eh = thread_exception_state();
+    me->exceptions = *eh;
+    *eh = next->exceptions;
+    g.unlock();
+#ifdef LAB_SIM_ASAN
+    const void* bottom = next->stack ? static_cast<char*>(next->stack) + kGuardBytes : owner_bottom_;
+    const size_t size = next->stack ? kStackBytes : owner_size_;
+    __sanitizer_start_switch_fiber(me->finished ? nullptr : &me->asan_fake_stack, bottom, size);
+#endif
+#ifdef LAB_SIM_TSAN
+    __tsan_switch_to_fiber(next->tsan_fiber, 0);
+#endif
+    swapcontext(&me->context, &next->context);
+#ifdef LAB_SIM_ASAN
+    __sanitizer_finish_switch_fiber(me->asan_fake_stack, nullptr, nullptr);
+#endif
+    g.lock();
+    reclaim_finished();
   }
 
   static void remove_from(std::deque<SimTask*>& list, SimTask* t) {
@@ -268,13 +353,6 @@ class SimWorld final : public WorldImpl {
   }
 
  private:
-  struct Worker {
-    std::thread thread;
-    std::condition_variable baton;
-    SimTask* task = nullptr;
-    bool exit = false;
-  };
-
   SimTask* new_task(std::string name) {
     auto t = std::make_unique<SimTask>();
     t->id = next_task_id_++;
@@ -288,53 +366,81 @@ class SimWorld final : public WorldImpl {
     SimTask* t = new_task(std::move(name));
     t->fn = std::move(fn);
     ++live_;
-    Worker* w;
-    if (!idle_.empty()) {
-      w = idle_.back();
-      idle_.pop_back();
-    } else {
-      workers_.push_back(std::make_unique<Worker>());
-      w = workers_.back().get();
-      w->thread = std::thread([this, w] { work(w); });
-    }
-    w->task = t;
-    t->baton = &w->baton;
+    t->stack = take_stack();
+    getcontext(&t->context);
+    t->context.uc_stack.ss_sp = static_cast<char*>(t->stack) + kGuardBytes;
+    t->context.uc_stack.ss_size = kStackBytes;
+    t->context.uc_link = nullptr;
+    makecontext(&t->context, &SimWorld::fiber_entry, 0);
+#ifdef LAB_SIM_TSAN
+    t->tsan_fiber = __tsan_create_fiber(0);
+#endif
     make_runnable(t);
     trace().line("spawn %llu %s", static_cast<unsigned long long>(t->id), t->name.c_str());
   }
 
-  void work(Worker* w) {
-    ++g_live_threads;
-    tls_world = this;
-    Scheduler& s = sched();
-    std::unique_lock<std::mutex> g(s.mu_);
-    for (;;) {
-      w->baton.wait(g, [&] { return w->exit || (w->task && s.current_ == w->task); });
-      if (w->exit) break;
-      SimTask* t = w->task;
-      tls_task = t;
-      std::function<void()> fn = std::move(t->fn);
-      g.unlock();
-      try {
-        fn();
-      } catch (const Cancelled&) {
-      } catch (const std::exception& e) {
-        fail("task " + t->name + ": " + e.what());
-      } catch (...) {
-        fail("task " + t->name + ": unknown exception");
-      }
-      fn = nullptr;  // its captures may use the runtime: destroy them while still current
-      g.lock();
-      tls_task = nullptr;
-      t->finished = true;
-      --live_;
-      w->task = nullptr;
-      idle_.push_back(w);
-      hand_to(pick_next());
+  // Where every task's fiber starts: run its function, then give the processor away
+  // for good.
+  static void fiber_entry() {
+    SimWorld* world = active_world_for_fiber();
+#ifdef LAB_SIM_ASAN
+    __sanitizer_finish_switch_fiber(nullptr, nullptr, nullptr);
+#endif
+    SimTask* t = tls_task;
+    {
+      std::unique_lock<std::mutex> g(sched().mu_);
+      world->reclaim_finished();
     }
-    tls_world = nullptr;
-    --g_live_threads;
+    std::function<void()> fn = std::move(t->fn);
+    try {
+      fn();
+    } catch (const Cancelled&) {
+    } catch (const std::exception& e) {
+      world->fail("task " + t->name + ": " + e.what());
+    } catch (...) {
+      world->fail("task " + t->name + ": unknown exception");
+    }
+    fn = nullptr;  // its captures may use the runtime: destroy them while still current
+    std::unique_lock<std::mutex> g(sched().mu_);
+    t->finished = true;
+    --world->live_;
+    world->finished_.push_back(t);
+    world->switch_to(g, t, world->pick_next());
+    std::abort();  // a finished task is never resumed
   }
+
+  static SimWorld* active_world_for_fiber();
+
+  // Returns the stacks of finished tasks to the pool, except the one we stand on.
+  void reclaim_finished() {
+    for (auto it = finished_.begin(); it != finished_.end();) {
+      SimTask* t = *it;
+      if (t == tls_task) {
+        ++it;
+        continue;
+      }
+#ifdef LAB_SIM_TSAN
+      if (t->tsan_fiber) __tsan_destroy_fiber(t->tsan_fiber);
+#endif
+      free_stacks().push_back(t->stack);
+      tasks_.erase(t->id);
+      it = finished_.erase(it);
+    }
+  }
+
+#ifdef LAB_SIM_ASAN
+  // The owner thread's own stack, for ASan's fiber switches back to it.
+  void find_owner_stack() {
+    pthread_attr_t attr;
+    pthread_getattr_np(pthread_self(), &attr);
+    void* addr = nullptr;
+    pthread_attr_getstack(&attr, &addr, &owner_size_);
+    owner_bottom_ = addr;
+    pthread_attr_destroy(&attr);
+  }
+  const void* owner_bottom_ = nullptr;
+  size_t owner_size_ = 0;
+#endif
 
   // Charges a step of work, fires due timers, and chooses who runs next (maybe the
   // caller, if it is runnable). Under mu_.
@@ -420,8 +526,7 @@ class SimWorld final : public WorldImpl {
   std::map<uint64_t, std::unique_ptr<SimTask>> tasks_;
   std::set<uint64_t> runnable_;
   std::priority_queue<SimTimer, std::vector<SimTimer>, TimerLater> timers_;
-  std::vector<std::unique_ptr<Worker>> workers_;
-  std::vector<Worker*> idle_;
+  std::vector<SimTask*> finished_;  // tasks whose stacks await reclaiming
   std::string failure_;
   std::vector<std::string> stragglers_;
   uint64_t next_task_id_ = 0;
@@ -455,19 +560,10 @@ std::vector<std::string> SimWorld::end() {
                  stragglers_.size());
     for (const auto& n : stragglers_) std::fprintf(stderr, " [%s]", n.c_str());
     std::fprintf(stderr, "\n");
-    abandoned_ = true;  // their threads still wait on this object: leak it
-    s.world_ = nullptr;
-    s.current_ = nullptr;
-    tls_task = nullptr;
-    return stragglers_;
+    abandoned_ = true;  // their fibers' stacks still reference this object: leak it
+  } else {
+    reclaim_finished();
   }
-  for (auto& w : workers_) {
-    w->exit = true;
-    w->baton.notify_one();
-  }
-  g.unlock();
-  for (auto& w : workers_) w->thread.join();
-  g.lock();
   s.world_ = nullptr;
   s.current_ = nullptr;
   tls_task = nullptr;
@@ -475,6 +571,7 @@ std::vector<std::string> SimWorld::end() {
 }
 
 SimWorld* active_world() { return sched().world_; }
+SimWorld* SimWorld::active_world_for_fiber() { return sched().world_; }
 
 void Scheduler::start_watchdog() {
   const char* env = std::getenv("LAB_SIM_STALL_SECONDS");
@@ -643,7 +740,7 @@ class SimBackend final : public Backend {
     return true;
   }
   uint64_t initial_seed() override { return make_real_backend_seed(); }
-  size_t live_task_threads() override { return g_live_threads.load(); }
+  size_t live_task_threads() override { return 0; }  // fibers, on the World's own thread
 
  private:
   static uint64_t make_real_backend_seed() {

@@ -1,5 +1,5 @@
 // The codec: what labgob is to the Go labs. Encodes a value into self-contained bytes
-// (cereal's binary archive) and decodes it back; RPC arguments and replies, Raft's
+// (cereal's binary format) and decodes it back; RPC arguments and replies, Raft's
 // persisted state, snapshots and commands all cross boundaries as these bytes.
 //
 // A type is encodable when cereal can serialise it: a member
@@ -24,7 +24,6 @@
 #include <cereal/types/vector.hpp>
 
 #include <cstdint>
-#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -78,6 +77,41 @@ class BoundedInputArchive
   size_t offset_ = 0;
 };
 
+// Writes cereal's binary format straight into a byte vector (cereal's own writer goes
+// through an ostream, several times slower; Raft persists its whole log often).
+class VectorOutputArchive
+    : public cereal::OutputArchive<VectorOutputArchive, cereal::AllowEmptyClassElision> {
+ public:
+  explicit VectorOutputArchive(Bytes& out)
+      : cereal::OutputArchive<VectorOutputArchive, cereal::AllowEmptyClassElision>(this),
+        out_(out) {}
+  void saveBinary(const void* data, size_t n) {
+    const auto* p = static_cast<const uint8_t*>(data);
+    out_.insert(out_.end(), p, p + n);
+  }
+
+ private:
+  Bytes& out_;
+};
+
+template <class T>
+std::enable_if_t<std::is_arithmetic_v<T>> CEREAL_SAVE_FUNCTION_NAME(VectorOutputArchive& ar,
+                                                                     const T& t) {
+  ar.saveBinary(std::addressof(t), sizeof(t));
+}
+template <class T>
+void CEREAL_SAVE_FUNCTION_NAME(VectorOutputArchive& ar, const cereal::NameValuePair<T>& t) {
+  ar(t.value);
+}
+template <class T>
+void CEREAL_SAVE_FUNCTION_NAME(VectorOutputArchive& ar, const cereal::SizeTag<T>& t) {
+  ar(t.size);
+}
+template <class T>
+void CEREAL_SAVE_FUNCTION_NAME(VectorOutputArchive& ar, const cereal::BinaryData<T>& t) {
+  ar.saveBinary(t.data, static_cast<size_t>(t.size));
+}
+
 template <class T>
 std::enable_if_t<std::is_arithmetic_v<T> && !std::is_same_v<T, bool>> CEREAL_LOAD_FUNCTION_NAME(
     BoundedInputArchive& ar, T& t) {
@@ -101,7 +135,7 @@ void CEREAL_LOAD_FUNCTION_NAME(BoundedInputArchive& ar, cereal::BinaryData<T>& t
 
 template <class T>
 inline constexpr bool is_encodable_v =
-    cereal::traits::is_output_serializable<T, cereal::BinaryOutputArchive>::value;
+    cereal::traits::is_output_serializable<T, VectorOutputArchive>::value;
 
 template <class T>
 void check_encodable() {
@@ -117,13 +151,12 @@ template <class T>
 Bytes encode(const T& value) {
   check_encodable<T>();
   [[maybe_unused]] static const bool members_checked = detail::check_members_once(value);
-  std::ostringstream out(std::ios::binary);
+  Bytes out;
   {
-    cereal::BinaryOutputArchive archive(out);
+    VectorOutputArchive archive(out);
     archive(value);
   }
-  const std::string& s = out.str();
-  return Bytes(s.begin(), s.end());
+  return out;
 }
 
 // Overwrites every field of `out`. Throws CodecError naming T on bad input.
@@ -160,12 +193,15 @@ T decode(const Bytes& bytes) {
 }  // namespace lab
 
 CEREAL_REGISTER_ARCHIVE(lab::BoundedInputArchive)
-// Pairs the bounded reader with cereal's binary writer for cereal's trait checks. (The
-// macro CEREAL_SETUP_ARCHIVE_TRAITS would also re-map the writer, already paired with
-// cereal's own reader.)
+CEREAL_REGISTER_ARCHIVE(lab::VectorOutputArchive)
+// Pairs the bounded reader with the vector writer for cereal's trait checks.
 namespace cereal::traits::detail {
 template <>
 struct get_output_from_input<lab::BoundedInputArchive> {
-  using type = cereal::BinaryOutputArchive;
+  using type = lab::VectorOutputArchive;
+};
+template <>
+struct get_input_from_output<lab::VectorOutputArchive> {
+  using type = lab::BoundedInputArchive;
 };
 }  // namespace cereal::traits::detail
