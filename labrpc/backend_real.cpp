@@ -132,6 +132,17 @@ class RealWorld final : public WorldImpl {
   }
   Waiters& waiters() { return waiters_; }
 
+  bool begin_timer_callback() {
+    std::lock_guard<std::mutex> g(mu_);
+    if (ending_) return false;
+    ++timer_callbacks_running_;
+    return true;
+  }
+  void end_timer_callback() {
+    std::lock_guard<std::mutex> g(mu_);
+    if (--timer_callbacks_running_ == 0) idle_or_done_.notify_all();
+  }
+
   void add_timer(std::shared_ptr<Timer::State> t) {
     std::lock_guard<std::mutex> g(mu_);
     std::erase_if(timers_, [](const auto& s) { return s->status.load() != 0; });
@@ -149,7 +160,8 @@ class RealWorld final : public WorldImpl {
     g.lock();
     work_.notify_all();
     const auto deadline = std::chrono::steady_clock::now() + join_bound_;
-    idle_or_done_.wait_until(g, deadline, [&] { return live_ == 0; });
+    idle_or_done_.wait_until(g, deadline,
+                             [&] { return live_ == 0 && timer_callbacks_running_ == 0; });
     for (const auto& [id, task_name] : running_) stragglers_.push_back(task_name);
     ended_ = true;
     auto threads = std::move(threads_);
@@ -252,6 +264,7 @@ class RealWorld final : public WorldImpl {
   std::atomic<bool> cancelled_{false};
   Waiters waiters_;
   std::atomic<size_t> queued_{0};  // queue_.size(), readable without mu_ by spinners
+  size_t timer_callbacks_running_ = 0;  // on the loop thread, using this World
   size_t idle_ = 0;                // workers asleep on work_
   size_t spinning_ = 0;            // workers spinning for work
   size_t live_ = 0;
@@ -414,15 +427,19 @@ class RealBackend final : public Backend {
             close_timer(t);
             int pending = 0;
             if (!st->status.compare_exchange_strong(pending, 1)) return;
-            tls_world = st->world;
+            auto* world = static_cast<RealWorld*>(st->world);
+            // A World that is ending no longer runs callbacks, and waits for a running one.
+            if (world != nullptr && !world->begin_timer_callback()) return;
+            tls_world = world;
             try {
               st->fn();
             } catch (const Cancelled&) {
             } catch (const std::exception& e) {
-              if (st->world) st->world->fail(std::string("timer: ") + e.what());
+              if (world) world->fail(std::string("timer: ") + e.what());
             }
             tls_world = nullptr;
             st->fn = nullptr;
+            if (world != nullptr) world->end_timer_callback();
           },
           static_cast<uint64_t>(std::max<int64_t>(ms, 0)), 0);
     });
