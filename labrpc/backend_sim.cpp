@@ -114,7 +114,8 @@ struct SimTimer {
   TimePoint deadline;
   uint64_t tiebreak;  // seeded: the order of timers due at one instant
   uint64_t seq;
-  SimTask* task = nullptr;  // wake this task (if its wait_token still matches) ...
+  bool wakes_task = false;  // wake task `task_id` (if its wait_token still matches) ...
+  uint64_t task_id = 0;     // (an id, not a pointer: finished tasks are freed)
   uint64_t token = 0;
   std::shared_ptr<Timer::State> callback;  // ... or run this callback on a new task
 };
@@ -294,7 +295,8 @@ class SimWorld final : public WorldImpl {
     t.deadline = deadline;
     t.tiebreak = rng_.next();
     t.seq = ++timer_seq_;
-    t.task = task;
+    t.wakes_task = task != nullptr;
+    t.task_id = task ? task->id : 0;
     t.token = task ? task->wait_token : 0;
     t.callback = std::move(callback);
     timers_.push(std::move(t));
@@ -477,15 +479,19 @@ class SimWorld final : public WorldImpl {
     while (!timers_.empty() && timers_.top().deadline <= s.now_) {
       SimTimer t = timers_.top();
       timers_.pop();
-      if (t.task != nullptr) {
-        if (t.task->wait_token != t.token || t.task->finished) continue;  // woken already
-        ++t.task->wait_token;
-        trace().line("t=%lld timer wakes %llu", vt_us(s.now_), static_cast<unsigned long long>(t.task->id));
-        if (t.task->wait_list != nullptr) {
-          remove_from(*t.task->wait_list, t.task);
-          t.task->wait_list = nullptr;
+      if (t.wakes_task) {
+        auto it = tasks_.find(t.task_id);
+        if (it == tasks_.end()) continue;  // finished and freed
+        SimTask* task = it->second.get();
+        if (task->wait_token != t.token || task->finished) continue;  // woken already
+        ++task->wait_token;
+        trace().line("t=%lld timer wakes %llu", vt_us(s.now_),
+                     static_cast<unsigned long long>(task->id));
+        if (task->wait_list != nullptr) {
+          remove_from(*task->wait_list, task);
+          task->wait_list = nullptr;
         }
-        make_runnable(t.task);
+        make_runnable(task);
       } else if (t.callback) {
         int pending = 0;
         if (!t.callback->status.compare_exchange_strong(pending, 1) || ending_) continue;
