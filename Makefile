@@ -15,7 +15,7 @@ GENERATOR := $(if $(shell command -v ninja 2>/dev/null),-G Ninja,)
 WERROR ?= OFF
 RUN ?=
 # doctest filters: a part is a test suite; RUN picks test cases by name (wildcards ok).
-filter = -ts=$(1) $(if $(RUN),-tc=$(RUN))
+doctest_filter = -ts=$(1) $(if $(RUN),-tc=$(RUN))
 
 define configure
 	@if [ ! -f $(1)/CMakeCache.txt ]; then \
@@ -60,16 +60,16 @@ test-labrpc: build
 	@scripts/run-tests.sh build labrpc_test "$(if $(RUN),-tc=$(RUN))"
 
 test-2: build
-	@scripts/run-tests.sh build raft_test "$(call filter,2A$(,)2B$(,)2C$(,)2D)"
+	@scripts/run-tests.sh build raft_test "$(call doctest_filter,2A$(,)2B$(,)2C$(,)2D)"
 
 test-2%: build
-	@scripts/run-tests.sh build raft_test "$(call filter,2$*)"
+	@scripts/run-tests.sh build raft_test "$(call doctest_filter,2$*)"
 
 test-3: build
-	@scripts/run-tests.sh build kv_test "$(call filter,3A$(,)3B)"
+	@scripts/run-tests.sh build kv_test "$(call doctest_filter,3A$(,)3B)"
 
 test-3%: build
-	@scripts/run-tests.sh build kv_test "$(call filter,3$*)"
+	@scripts/run-tests.sh build kv_test "$(call doctest_filter,3$*)"
 
 test-porcupine: build
 	@scripts/run-tests.sh build porcupine_test "$(if $(RUN),-tc=$(RUN))"
@@ -81,10 +81,10 @@ race-labrpc: build-tsan
 	@scripts/run-tests.sh build-tsan labrpc_test "$(if $(RUN),-tc=$(RUN))"
 
 race-2%: build-tsan
-	@scripts/run-tests.sh build-tsan raft_test "$(call filter,2$*)"
+	@scripts/run-tests.sh build-tsan raft_test "$(call doctest_filter,2$*)"
 
 race-3%: build-tsan
-	@scripts/run-tests.sh build-tsan kv_test "$(call filter,3$*)"
+	@scripts/run-tests.sh build-tsan kv_test "$(call doctest_filter,3$*)"
 
 asan: build-asan
 	@scripts/run-tests.sh build-asan $(ALL_TESTS)
@@ -93,10 +93,10 @@ asan-labrpc: build-asan
 	@scripts/run-tests.sh build-asan labrpc_test "$(if $(RUN),-tc=$(RUN))"
 
 asan-2%: build-asan
-	@scripts/run-tests.sh build-asan raft_test "$(call filter,2$*)"
+	@scripts/run-tests.sh build-asan raft_test "$(call doctest_filter,2$*)"
 
 asan-3%: build-asan
-	@scripts/run-tests.sh build-asan kv_test "$(call filter,3$*)"
+	@scripts/run-tests.sh build-asan kv_test "$(call doctest_filter,3$*)"
 
 # --- tools ------------------------------------------------------------------------
 PART ?= 2A
