@@ -24,7 +24,7 @@ define configure
 endef
 
 .PHONY: deps build build-tsan build-asan test test-sim test-labrpc test-2 test-3 test-porcupine \
-        race asan bench bench-2 stress sim-stress \
+        race asan bench bench-2 bench-sim stress sim-stress \
         check-rules format clean
 
 deps:
@@ -117,6 +117,10 @@ bench: build
 bench-2: build
 	@scripts/bench-raft.py --build build --runs 3
 	@FAILOVER_TRIALS=200 build/raft_bench | grep '^leader failover'
+
+# The simulated world against the real one, seed sweeps, failover over many trials.
+bench-sim: build
+	@scripts/bench-sim.sh build 3 1000 1000 1
 
 check-rules:
 	@scripts/check-runtime-rule.sh
