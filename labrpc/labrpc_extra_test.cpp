@@ -5,6 +5,8 @@
 
 #include <doctest/doctest.h>
 
+#include "labrpc/network_fixture.hpp"
+
 #include <algorithm>
 #include <atomic>
 #include <string>
@@ -46,25 +48,10 @@ std::shared_ptr<Server> echo_server(const std::shared_ptr<EchoServer>& echo) {
   return server;
 }
 
-// One test's world, as in labrpc_test.cpp: the World first (so it is ended before the
-// network is freed), then a network with one EchoServer under "server".
-struct Fixture {
-  World world{"labrpc extra test"};
-  Network rn;
-  std::shared_ptr<EchoServer> echo = std::make_shared<EchoServer>();
-
-  Fixture() { rn.AddServer("server", echo_server(echo)); }
-  ClientEnd* end(const std::string& name, const std::string& server = "server") {
-    ClientEnd* e = rn.MakeEnd(name);
-    rn.Connect(name, server);
-    rn.Enable(name, true);
-    return e;
-  }
-  ~Fixture() {
-    rn.Cleanup();
-    const auto stragglers = world.end();
-    CHECK_MESSAGE(stragglers.empty(), "tasks outlived the test");
-  }
+// A network with one EchoServer under "server".
+struct Fixture : NetworkFixture<EchoServer> {
+  Fixture() : NetworkFixture("labrpc extra test", "server", echo_server) {}
+  EchoServer* echo = handler.get();
 };
 
 // Polls `done` every millisecond for up to `bound`; true once it holds. Tests wait for

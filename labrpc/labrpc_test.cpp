@@ -5,6 +5,8 @@
 
 #include <doctest/doctest.h>
 
+#include "labrpc/network_fixture.hpp"
+
 #include <atomic>
 #include <cstdio>
 
@@ -77,25 +79,10 @@ std::shared_ptr<Server> junk_server(std::shared_ptr<JunkServer> js) {
   return rs;
 }
 
-// One test's world: the World (declared first, so it ends last) and a network with one
-// JunkServer under the name "server99".
-struct Fixture {
-  World world{"labrpc test"};
-  Network rn;
-  std::shared_ptr<JunkServer> js = std::make_shared<JunkServer>();
-
-  Fixture() { rn.AddServer("server99", junk_server(js)); }
-  ClientEnd* end(const std::string& name) {
-    ClientEnd* e = rn.MakeEnd(name);
-    rn.Connect(name, "server99");
-    rn.Enable(name, true);
-    return e;
-  }
-  ~Fixture() {
-    rn.Cleanup();
-    const auto stragglers = world.end();
-    CHECK_MESSAGE(stragglers.empty(), "tasks outlived the test");
-  }
+// Go's setup: a network with one JunkServer under the name "server99".
+struct Fixture : NetworkFixture<JunkServer> {
+  Fixture() : NetworkFixture("labrpc test", "server99", junk_server) {}
+  JunkServer* js = handler.get();
 };
 
 }  // namespace
