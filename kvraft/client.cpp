@@ -44,7 +44,7 @@ std::string Clerk::Get([[maybe_unused]] const std::string& key) {
     // cut off: the request may or may not have been applied, so send the same one again.
     if (servers_[leader_]->Call("KVServer.Get", args, &reply)) {
       if (reply.Err == OK || reply.Err == ErrNoKey) {
-        value = reply.Value;  // "" for ErrNoKey
+        value = std::move(reply.Value);  // "" for ErrNoKey
         break;
       }
     }

@@ -22,8 +22,11 @@ std::shared_ptr<KVServer> StartKVServer(std::vector<lab::ClientEnd*> servers, in
   }
   // STUDENT END 3B
 
-  // Unbuffered, like Go's make(chan raft.ApplyMsg).
-  kv->applyCh_ = std::make_shared<raft::ApplyChannel>(0);
+  size_t applyChannelCapacity = 0;  // unbuffered, like Go's make(chan raft.ApplyMsg)
+  // STUDENT BEGIN 3A
+  applyChannelCapacity = KVServer::kApplyChannelCapacity;
+  // STUDENT END 3A
+  kv->applyCh_ = std::make_shared<raft::ApplyChannel>(applyChannelCapacity);
   kv->rf_ = raft::Make(std::move(servers), me, persister, kv->applyCh_);
 
   // STUDENT BEGIN 3A
@@ -126,8 +129,12 @@ std::string KVServer::StartAndWait(const Op& op, std::string* value) {
     if (waiter.done) break;
     // Lost leadership, or a new term (even if this peer leads again): the entry at our
     // index may be overwritten, and the applier would tell us only once a later leader
-    // commits something there.
+    // commits something there. Asked without mu_: Raft may hold its lock for a while
+    // (persisting), and the applier needs mu_ meanwhile.
+    lock.unlock();
     const raft::State state = rf_->GetState();
+    lock.lock();
+    if (waiter.done) break;
     if (!state.isLeader || state.term != started.term) return ErrWrongLeader;
   }
   if (value != nullptr) *value = std::move(waiter.value);
@@ -220,15 +227,16 @@ void KVServer::MaybeSnapshot() {
   int index = 0;
   {
     lab::Lock lock(mu_);
-    if (persister_->RaftStateSize() < static_cast<size_t>(maxraftstate_)) return;
     // Raft's state holds the log since the last snapshot, applied or not. Snapshot only
     // once the commands applied since the last one make up half the limit, so that each
     // snapshot trims at least that much: when the applier lags far behind the log (a
     // burst of commits, a busy machine), snapshotting after every command would trim one
     // entry each time at the cost of encoding the whole store, and the applier would
     // never catch up. Once it has, the state is at most half the limit plus the
-    // unapplied tail (the tester allows 8 x maxraftstate).
+    // unapplied tail (the tester allows 8 x maxraftstate). Checked first: it is free,
+    // while asking the Persister waits for its lock, which Raft holds while saving.
     if (appliedBytesSinceSnapshot_ < static_cast<size_t>(maxraftstate_) / 2) return;
+    if (persister_->RaftStateSize() < static_cast<size_t>(maxraftstate_)) return;
     snapshot = MakeSnapshot();
     index = lastApplied_;
     appliedBytesSinceSnapshot_ = 0;

@@ -583,14 +583,19 @@ void KvConfig::set_picture(const std::string& path) {
 
 // --- The operation wrappers ---------------------------------------------------------
 
-void OpLog::Append(const porcupine::KvOperation& op) {
+void OpLog::Append(porcupine::KvOperation op) {
   lab::Lock lock(mu_);
-  operations_.push_back(op);
+  operations_.push_back(std::move(op));
 }
 
 std::vector<porcupine::KvOperation> OpLog::Read() {
   lab::Lock lock(mu_);
   return operations_;
+}
+
+std::vector<porcupine::KvOperation> OpLog::Take() {
+  lab::Lock lock(mu_);
+  return std::exchange(operations_, {});
 }
 
 namespace {
@@ -612,7 +617,7 @@ std::string Get(KvConfig& cfg, kvraft::Clerk& ck, const std::string& key, OpLog*
     op.Call = start;
     op.Return = end;
     op.ClientId = cli;
-    log->Append(op);
+    log->Append(std::move(op));
   }
   return v;
 }
@@ -631,7 +636,7 @@ void Put(KvConfig& cfg, kvraft::Clerk& ck, const std::string& key, const std::st
     op.Call = start;
     op.Return = end;
     op.ClientId = cli;
-    log->Append(op);
+    log->Append(std::move(op));
   }
 }
 
@@ -649,7 +654,7 @@ void Append(KvConfig& cfg, kvraft::Clerk& ck, const std::string& key, const std:
     op.Call = start;
     op.Return = end;
     op.ClientId = cli;
-    log->Append(op);
+    log->Append(std::move(op));
   }
 }
 

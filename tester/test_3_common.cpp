@@ -309,7 +309,7 @@ void GenericTest(const std::string& part, int nclients, int nservers, bool unrel
     }
   }
 
-  checkLinearizable(cfg, shared->opLog.Read());
+  checkLinearizable(cfg, shared->opLog.Take());
 
   cfg.end();
 }
