@@ -1,26 +1,28 @@
-// Optional debug output for Raft (see trace.hpp).
+// Raft's debug output (see trace.hpp).
 #include "raft/trace.hpp"
-
-#include "labrpc/runtime.hpp"
-
-#include <cstdio>
-#include <cstdlib>
-#include <string>
 
 namespace raft {
 
-bool TraceEnabled() {
-  static const bool enabled = [] {
-    const char* value = std::getenv("VERBOSE");
-    return value != nullptr && *value != '\0' && std::string(value) != "0";
-  }();
-  return enabled;
-}
+bool TraceEnabled() { return lab::log_any(); }
 
-void TraceLine(int me, std::string_view topic, const std::string& message) {
-  static const lab::TimePoint start = lab::now();
-  std::fprintf(stderr, "%8.3f S%d %-6.*s %s\n", lab::seconds_since(start), me,
-               static_cast<int>(topic.size()), topic.data(), message.c_str());
+lab::Topic TraceTopic(std::string_view word) {
+  struct Alias {
+    std::string_view word;
+    lab::Topic topic;
+  };
+  static constexpr Alias kAliases[] = {
+      {"role", lab::Topic::leader},  {"elect", lab::Topic::vote},
+      {"start", lab::Topic::log},    {"boot", lab::Topic::persist},
+      {"snap", lab::Topic::snapshot}, {"apnd", lab::Topic::append},
+  };
+  for (const Alias& alias : kAliases) {
+    if (alias.word == word) return alias.topic;
+  }
+  for (int k = 0; k < lab::kTopicCount; k++) {
+    const auto topic = static_cast<lab::Topic>(k);
+    if (lab::topic_name(topic) == word) return topic;
+  }
+  return lab::Topic::info;
 }
 
 }  // namespace raft

@@ -1,31 +1,38 @@
-// Optional debug output for Raft: one line per event on stderr, off unless the
-// environment variable VERBOSE is set to a non-zero value (read once per process).
+// Raft's debug output: a thin layer over the runtime's topic logger (labrpc/log.hpp), so
+// Raft's lines carry a time, a topic and the peer like every other log line.
 //
-//   Trace(me, "vote", "granted to ", candidate, " in term ", term);
-// prints
-//   0.412 S1 vote   granted to 2 in term 3
-// (seconds since the first trace line, peer, topic, message), so a run can be sorted
-// and filtered by topic. Costs one branch when off.
+//   Trace(me, "vote", "for ", candidate, " in term ", term);
+//   Trace(me, lab::Topic::commit, "through ", index);
+// prints (with LAB_LOG=all, LAB_LOG=vote,... or VERBOSE=1)
+//      412.3 vote     S1 for 2 in term 3
+// Topic words map onto the logger's topics: the logger's own names ("vote", "leader",
+// "commit", "snapshot", ...) as they are, plus Raft's older words role → leader,
+// elect → vote, start → log, boot → persist, snap → snapshot; anything else is "info".
+// Costs one branch when logging is off.
 //
-// Callable from any task; each line is written with a single call, so lines from
-// different peers do not interleave.
+// Callable from any task; see labrpc/log.hpp for the threading rule.
 #pragma once
 
-#include <sstream>
-#include <string>
+#include "labrpc/log.hpp"
+
 #include <string_view>
 
 namespace raft {
 
+// True when any log topic is on.
 bool TraceEnabled();
-void TraceLine(int me, std::string_view topic, const std::string& message);
+// The logger's topic for a topic word (see above).
+lab::Topic TraceTopic(std::string_view word);
+
+template <class... Parts>
+void Trace(int me, lab::Topic topic, const Parts&... parts) {
+  lab::log(topic, me, parts...);
+}
 
 template <class... Parts>
 void Trace(int me, std::string_view topic, const Parts&... parts) {
-  if (!TraceEnabled()) return;
-  std::ostringstream out;
-  (out << ... << parts);
-  TraceLine(me, topic, out.str());
+  if (!lab::log_any()) [[likely]] return;
+  lab::log(TraceTopic(topic), me, parts...);
 }
 
 }  // namespace raft
