@@ -7,6 +7,7 @@
 #pragma once
 
 #include "labrpc/runtime.hpp"
+#include "tester/porcupine/checker.hpp"
 
 #include <cstdint>
 #include <memory>
@@ -15,7 +16,8 @@
 
 namespace porcupine {
 
-enum class CheckResult { Ok, Illegal, Unknown };
+// CheckResult { Ok, Illegal, Unknown } comes from model.hpp; LinearizationInfo from
+// checker.hpp.
 
 // Input of one operation: Op 0 = get, 1 = put, 2 = append (porcupine's encoding).
 struct KvInput {
@@ -38,7 +40,7 @@ struct KvOperation {
 };
 
 // What the verbose check found: the longest linearizable prefixes, per partition, for the
-// picture. Opaque to callers.
+// picture (checker.hpp).
 struct LinearizationInfo;
 
 struct KvCheck {
@@ -55,5 +57,30 @@ KvCheck CheckKvOperationsVerbose(const std::vector<KvOperation>& history, lab::D
 // std::runtime_error naming the path when it cannot be written.
 void VisualizeKv(const std::vector<KvOperation>& history, const KvCheck& check,
                  const std::string& path);
+
+// --- Beyond the tester's interface ----------------------------------------------------
+
+// porcupine's KvModel: one key's value per partition, partitioned by key in sorted key
+// order; init ""; get legal iff it returned the value; put sets it; append appends. An
+// unknown Op is never legal (porcupine would treat it as an append).
+struct KvModel {
+  using State = std::string;
+  using Input = KvInput;
+  using Output = KvOutput;
+
+  std::vector<std::vector<size_t>> partition(const std::vector<KvOperation>& history) const;
+  State init() const { return State(); }
+  std::pair<bool, State> step(const State& state, const KvInput& input,
+                              const KvOutput& output) const;
+  // get('k') -> 'v', put('k', 'v'), append('k', 'v'), else <invalid>.
+  std::string describe_operation(const KvInput& input, const KvOutput& output) const;
+  std::string describe_state(const State& state) const;  // 'v'
+  uint64_t hash(const State& state) const;
+};
+
+// Non-verbose checks: no timeout (true iff Ok), and with one.
+bool CheckKvOperations(const std::vector<KvOperation>& history);
+CheckResult CheckKvOperationsTimeout(const std::vector<KvOperation>& history,
+                                     lab::Duration timeout);
 
 }  // namespace porcupine

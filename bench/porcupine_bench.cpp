@@ -1,0 +1,151 @@
+// The linearizability checker on key/value histories shaped like porcupine's kv test data
+// (1, 10 and 50 clients, ok and illegal; kv_generator.hpp), beside the Go anchors.
+// usage: porcupine_bench [RUNS] [SEED]    (defaults: 5 runs, seed 1)
+// Prints one table: per scenario the operations, the answer, the median wall time of RUNS
+// checks, the Go figure and the speed-up (Go time / ours). docs/benchmarks.md records it.
+//
+// Anchors: porcupine with state hashing, Go 1.19, this machine class (2 cores): the
+// 50-client history (~1,700 operations) partitioned by key checks in ~260 ms when legal
+// and ~60 ms when illegal; the 10-client history (~340 operations) without partitioning
+// (one model state holding every key) ~2.9 s legal, ~3.2 s illegal.
+#include "labrpc/runtime.hpp"
+#include "tester/porcupine/checker.hpp"
+#include "tester/porcupine/kv.hpp"
+#include "tester/porcupine/kv_generator.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace {
+
+using porcupine::CheckOptions;
+using porcupine::CheckResult;
+using porcupine::KvInput;
+using porcupine::KvOperation;
+using porcupine::KvOutput;
+
+// porcupine's kvNoPartitionModel: no partitions, the state is the whole map. As in Go, a
+// state is an immutable map shared by reference; put and append copy it.
+struct KvWholeMapModel {
+  using Map = std::map<std::string, std::string>;
+  using State = std::shared_ptr<const Map>;
+  using Input = KvInput;
+  using Output = KvOutput;
+
+  State init() const { return std::make_shared<const Map>(); }
+  std::pair<bool, State> step(const State& state, const KvInput& in, const KvOutput& out) const {
+    if (in.Op == 0) {
+      const auto it = state->find(in.Key);
+      const bool ok = it == state->end() ? out.Value.empty() : it->second == out.Value;
+      return {ok, state};
+    }
+    auto next = std::make_shared<Map>(*state);
+    if (in.Op == 1) {
+      (*next)[in.Key] = in.Value;
+    } else {
+      (*next)[in.Key] += in.Value;
+    }
+    return {true, std::move(next)};
+  }
+  bool equal(const State& a, const State& b) const { return a == b || *a == *b; }
+};
+
+struct Scenario {
+  std::string name;
+  int clients;
+  bool illegal;
+  bool partitioned;
+  double go_ms;  // 0: no anchor
+};
+
+struct Measure {
+  size_t ops = 0;
+  CheckResult result = CheckResult::Unknown;
+  double median_ms = 0;
+  uint64_t steps = 0;
+  int workers = 0;
+};
+
+template <class M>
+Measure measure(const M& model, const std::vector<KvOperation>& history, int runs,
+                const CheckOptions& options) {
+  Measure m;
+  m.ops = history.size();
+  std::vector<double> times;
+  for (int r = 0; r < runs; ++r) {
+    const lab::TimePoint start = lab::now();
+    porcupine::CheckOutcome outcome = porcupine::Check(model, history, options);
+    times.push_back(lab::seconds_since(start) * 1000.0);
+    m.result = outcome.result;
+    m.steps = outcome.stats.steps;
+    m.workers = outcome.stats.workers;
+  }
+  std::sort(times.begin(), times.end());
+  m.median_ms = times[times.size() / 2];
+  return m;
+}
+
+const char* expected_name(bool illegal) { return illegal ? "Illegal" : "Ok"; }
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const int runs = argc > 1 ? std::max(1, std::atoi(argv[1])) : 5;
+  const uint64_t seed = argc > 2 ? std::strtoull(argv[2], nullptr, 10) : 1;
+  lab::World world("porcupine bench");
+
+  const std::vector<Scenario> scenarios = {
+      {"1 client, ok, by key", 1, false, true, 0},
+      {"1 client, illegal, by key", 1, true, true, 0},
+      {"10 clients, ok, by key", 10, false, true, 0},
+      {"10 clients, illegal, by key", 10, true, true, 0},
+      {"50 clients, ok, by key", 50, false, true, 260},
+      {"50 clients, illegal, by key", 50, true, true, 60},
+      {"10 clients, ok, one state", 10, false, false, 2900},
+      {"10 clients, illegal, one state", 10, true, false, 3200},
+  };
+
+  std::printf("porcupine checker, %d runs per row (median), seed %llu\n", runs,
+              static_cast<unsigned long long>(seed));
+  std::printf("%-32s %6s %8s %11s %11s %9s %11s %8s\n", "history", "ops", "answer", "ours ms",
+              "1 worker ms", "Go ms", "speed-up", "steps");
+  bool all_expected = true;
+  for (const Scenario& s : scenarios) {
+    porcupine::KvHistoryShape shape;
+    shape.clients = s.clients;
+    shape.illegal = s.illegal;
+    shape.seed = seed;
+    const std::vector<KvOperation> history = porcupine::GenerateKvHistory(shape);
+    CheckOptions parallel, sequential;
+    sequential.workers = 1;
+    Measure m, one;
+    if (s.partitioned) {
+      m = measure(porcupine::KvModel{}, history, runs, parallel);
+      one = measure(porcupine::KvModel{}, history, runs, sequential);
+    } else {
+      m = measure(KvWholeMapModel{}, history, runs, parallel);
+      one = m;  // one partition: one worker either way
+    }
+    const bool expected = porcupine::to_string(m.result) == std::string(expected_name(s.illegal));
+    all_expected = all_expected && expected;
+    char go[32] = "-", ratio[32] = "-";
+    if (s.go_ms > 0) {
+      std::snprintf(go, sizeof go, "%.0f", s.go_ms);
+      std::snprintf(ratio, sizeof ratio, "%.1fx", s.go_ms / m.median_ms);
+    }
+    std::printf("%-32s %6zu %8s %11.2f %11.2f %9s %11s %8llu%s\n", s.name.c_str(), m.ops,
+                porcupine::to_string(m.result), m.median_ms, one.median_ms, go, ratio,
+                static_cast<unsigned long long>(m.steps), expected ? "" : "  UNEXPECTED");
+    std::fflush(stdout);
+  }
+  std::printf("(ours: %d workers where partitioned; speed-up = Go ms / ours ms)\n",
+              std::max(1, std::min(2, static_cast<int>(sysconf(_SC_NPROCESSORS_ONLN)))));
+  return all_expected ? 0 : 1;
+}

@@ -1,0 +1,302 @@
+// The checker's type-free parts: the entry list, the verbose bookkeeping, the deadline
+// pacer, and the driver that runs partitions (in parallel on runtime tasks when it can).
+#include "tester/porcupine/checker.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <exception>
+#include <numeric>
+
+namespace porcupine::detail {
+
+// --- Entries ------------------------------------------------------------------------
+
+EntryList make_entry_list(const std::vector<int64_t>& call, const std::vector<int64_t>& ret) {
+  const size_t n = call.size();
+  struct Entry {
+    int64_t time;
+    int32_t is_return;  // calls (0) sort before returns (1) at equal times
+    int32_t op;         // then by op, so equal inputs give one order
+  };
+  std::vector<Entry> entries;
+  entries.reserve(2 * n);
+  for (size_t i = 0; i < n; ++i) {
+    entries.push_back({call[i], 0, static_cast<int32_t>(i)});
+    entries.push_back({ret[i], 1, static_cast<int32_t>(i)});
+  }
+  std::sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) {
+    if (a.time != b.time) return a.time < b.time;
+    if (a.is_return != b.is_return) return a.is_return < b.is_return;
+    return a.op < b.op;
+  });
+
+  EntryList list;
+  const int32_t nodes = static_cast<int32_t>(2 * n);
+  list.head = nodes;
+  list.op.resize(nodes + 1, -1);
+  list.match.resize(nodes + 1, -1);
+  list.next.resize(nodes + 1);
+  list.prev.resize(nodes + 1);
+  std::vector<int32_t> return_node(n, -1);
+  for (int32_t i = 0; i < nodes; ++i) {
+    list.op[i] = entries[i].op;
+    if (entries[i].is_return) return_node[entries[i].op] = i;
+  }
+  for (int32_t i = 0; i < nodes; ++i) {
+    if (!entries[i].is_return) list.match[i] = return_node[entries[i].op];
+    list.next[i] = i + 1 < nodes ? i + 1 : -1;
+    list.prev[i] = i > 0 ? i - 1 : list.head;
+  }
+  list.next[list.head] = nodes > 0 ? 0 : -1;
+  list.prev[list.head] = -1;
+  return list;
+}
+
+void check_times(size_t index, int64_t call, int64_t ret) {
+  if (ret < call) {
+    throw std::invalid_argument("porcupine: operation " + std::to_string(index) +
+                                " returns (" + std::to_string(ret) + ") before its call (" +
+                                std::to_string(call) + ")");
+  }
+}
+
+// --- Longest partial linearizations -------------------------------------------------
+
+LongestPrefixes::LongestPrefixes(size_t n_ops) : best_len_(n_ops, 0), best_seq_(n_ops, -1) {}
+
+void LongestPrefixes::push(int32_t op) {
+  const int32_t known = best_len_[op];
+  floor_.push_back(floor_.empty() ? known : std::min(floor_.back(), known));
+  stack_.push_back(op);
+}
+
+void LongestPrefixes::pop() {
+  stack_.pop_back();
+  floor_.pop_back();
+}
+
+int32_t LongestPrefixes::new_sequence() {
+  int32_t seq;
+  if (!free_.empty()) {
+    seq = free_.back();
+    free_.pop_back();
+  } else {
+    seq = static_cast<int32_t>(seqs_.size());
+    seqs_.emplace_back();
+    refs_.push_back(0);
+  }
+  seqs_[seq].assign(stack_.begin(), stack_.end());
+  return seq;
+}
+
+void LongestPrefixes::release(int32_t seq) {
+  if (seq < 0) return;
+  if (--refs_[seq] == 0) {
+    seqs_[seq].clear();
+    free_.push_back(seq);
+  }
+}
+
+void LongestPrefixes::record() {
+  const int32_t depth = static_cast<int32_t>(stack_.size());
+  int32_t seq = -1;
+  // floor_ is non-increasing, so the positions that may improve form a suffix.
+  for (int32_t i = depth - 1; i >= 0 && floor_[i] < depth; --i) {
+    const int32_t op = stack_[i];
+    if (best_len_[op] < depth) {
+      if (seq < 0) seq = new_sequence();
+      ++refs_[seq];
+      release(best_seq_[op]);
+      best_seq_[op] = seq;
+      best_len_[op] = depth;
+    }
+    floor_[i] = depth;
+  }
+}
+
+void LongestPrefixes::complete() {
+  const int32_t depth = static_cast<int32_t>(stack_.size());
+  const int32_t seq = new_sequence();
+  for (int32_t op : stack_) {
+    ++refs_[seq];
+    release(best_seq_[op]);
+    best_seq_[op] = seq;
+    best_len_[op] = depth;
+  }
+}
+
+void LongestPrefixes::take(PartitionResult& result) {
+  if (best_seq_.empty()) return;
+  // The sequences still referenced, longest first (then in creation order).
+  std::vector<int32_t> live;
+  for (int32_t s = 0; s < static_cast<int32_t>(seqs_.size()); ++s) {
+    if (refs_[s] > 0) live.push_back(s);
+  }
+  std::stable_sort(live.begin(), live.end(), [&](int32_t a, int32_t b) {
+    return seqs_[a].size() > seqs_[b].size();
+  });
+  std::vector<int32_t> position(seqs_.size(), -1);
+  result.partials.clear();
+  for (int32_t s : live) {
+    position[s] = static_cast<int32_t>(result.partials.size());
+    result.partials.push_back(std::move(seqs_[s]));
+  }
+  result.longest.assign(best_seq_.size(), -1);
+  for (size_t op = 0; op < best_seq_.size(); ++op) {
+    if (best_seq_[op] >= 0) result.longest[op] = position[best_seq_[op]];
+  }
+}
+
+// --- Deadline -------------------------------------------------------------------------
+
+// Virtual time charged per kPollSteps steps in the simulated world: about what they take
+// on this machine class (50-100 ns a step).
+constexpr lab::Duration kWorkCharge = std::chrono::microseconds(50);
+
+Pacer::Pacer(const SearchControl& control) : deadline_(control.deadline), last_(lab::now()) {}
+
+bool Pacer::poll() {
+  lab::TimePoint t = lab::now();
+  if (t == last_) {  // a clock that stands still while we compute: virtual time
+    lab::sleep(kWorkCharge);
+    t = lab::now();
+  }
+  last_ = t;
+  return t >= deadline_;
+}
+
+// --- The driver -------------------------------------------------------------------------
+
+namespace {
+
+// Below this many operations in all, starting tasks costs more than it saves.
+constexpr size_t kParallelMinOps = 200;
+
+int cores() {
+  static const int n = [] {
+    const long c = sysconf(_SC_NPROCESSORS_ONLN);
+    return c > 0 ? static_cast<int>(c) : 1;
+  }();
+  return n;
+}
+
+// Shared by the caller and its helper tasks; helpers hold it by shared_ptr, so it (with
+// the jobs, which own their data) outlives a caller that leaves early (its World
+// cancelled): the stop flag then ends the helpers within a step.
+struct Run {
+  std::vector<std::shared_ptr<PartitionJob>> jobs;
+  std::vector<size_t> order;  // largest first: the long ones start early
+  std::vector<PartitionResult> results;
+  std::atomic<size_t> next{0};
+  std::atomic<bool> stop{false};
+  std::atomic<bool> illegal{false};
+  lab::TimePoint deadline = lab::TimePoint::max();
+  bool verbose = false;
+
+  lab::Mutex mu;
+  lab::CondVar helpers_done;
+  int helpers_running = 0;        // guarded by mu
+  std::exception_ptr error;       // guarded by mu: the first thing a search threw
+
+  // Takes partitions until none is left or the run is stopped.
+  void work() {
+    SearchControl control{&stop, deadline, verbose};
+    while (!stop.load(std::memory_order_relaxed)) {
+      const size_t k = next.fetch_add(1);
+      if (k >= order.size()) break;
+      const size_t p = order[k];
+      results[p] = jobs[p]->run(control);
+      if (results[p].verdict == Verdict::NotLinearizable) {
+        illegal.store(true);
+        if (!verbose) stop.store(true);  // one Illegal partition decides the answer
+      }
+    }
+  }
+
+  void fail(std::exception_ptr e) {
+    stop.store(true);
+    lab::Lock lock(mu);
+    if (!error) error = std::move(e);
+  }
+};
+
+}  // namespace
+
+DriverOutcome run_partitions(std::vector<std::shared_ptr<PartitionJob>> jobs,
+                             const CheckOptions& options) {
+  auto run = std::make_shared<Run>();
+  run->jobs = std::move(jobs);
+  run->results.resize(run->jobs.size());
+  run->order.resize(run->jobs.size());
+  std::iota(run->order.begin(), run->order.end(), size_t{0});
+  std::stable_sort(run->order.begin(), run->order.end(), [&](size_t a, size_t b) {
+    return run->jobs[a]->size() > run->jobs[b]->size();
+  });
+  run->verbose = options.verbose;
+  if (options.timeout > lab::Duration::zero()) run->deadline = lab::now() + options.timeout;
+
+  size_t total_ops = 0;
+  for (const auto& job : run->jobs) total_ops += job->size();
+  int workers = options.workers > 0 ? options.workers : cores();
+  workers = static_cast<int>(std::min<size_t>(workers, run->jobs.size()));
+  if (options.workers <= 0 && total_ops < kParallelMinOps) workers = 1;
+
+  // Helpers on runtime tasks; the caller is one of the workers.
+  int started = 0;
+  for (int i = 1; i < workers; ++i) {
+    {
+      lab::Lock lock(run->mu);
+      ++run->helpers_running;
+    }
+    try {
+      lab::go("porcupine-partitions-" + std::to_string(i), [run] {
+        try {
+          run->work();
+        } catch (...) {
+          run->fail(std::current_exception());
+        }
+        lab::Lock lock(run->mu);
+        if (--run->helpers_running == 0) run->helpers_done.notify_all();
+      });
+      ++started;
+    } catch (const std::exception&) {
+      // No World on this thread (std::logic_error), or it is ending: check on the caller.
+      lab::Lock lock(run->mu);
+      --run->helpers_running;
+      break;
+    }
+  }
+
+  try {
+    run->work();
+  } catch (...) {
+    run->fail(std::current_exception());
+  }
+  {
+    lab::Lock lock(run->mu);
+    try {
+      run->helpers_done.wait(lock, [&] { return run->helpers_running == 0; });
+    } catch (...) {
+      run->stop.store(true);  // our World ends: the helpers stop within a step
+      throw;
+    }
+    if (run->error) std::rethrow_exception(run->error);
+  }
+
+  DriverOutcome outcome;
+  outcome.stats.workers = started + 1;
+  bool all_decided = true;
+  for (const PartitionResult& r : run->results) {
+    outcome.stats.steps += r.steps;
+    outcome.stats.cached += r.cached;
+    if (r.verdict != Verdict::Linearizable) all_decided = false;
+  }
+  outcome.result = run->illegal.load() ? CheckResult::Illegal
+                   : all_decided       ? CheckResult::Ok
+                                       : CheckResult::Unknown;
+  outcome.partitions = std::move(run->results);
+  return outcome;
+}
+
+}  // namespace porcupine::detail

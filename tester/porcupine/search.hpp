@@ -1,0 +1,352 @@
+// The search inside one partition: Wing & Gong's backtracking search for a linearization,
+// with Lowe's just-in-time linearization and a cache of visited configurations (Horn &
+// Kroening's P-compositionality paper; porcupine's checkSingle). Internal to the checker:
+// use checker.hpp.
+//
+// The idea. Every operation becomes two entries, its call and its return, sorted by time
+// (calls before returns on ties, so operations touching at one instant count as
+// concurrent) in a doubly-linked list. Walking the list from the head:
+//   - a call: try to linearize its operation now. If the model allows it and the
+//     configuration (set of linearized operations, new state) was never seen, remember
+//     it, push (entry, old state), take the new state, unlink the call and its return,
+//     and restart from the head;
+//   - a return of an operation not yet linearized: it cannot be linearized later than
+//     this, so the last choice was wrong: pop it, restore its state, relink its entries
+//     and try the entries after it. With nothing to pop, no linearization exists.
+// When only the head is left, the stack is a linearization.
+//
+// Threading: one search runs on one task. Different searches share nothing but the
+// model (const) and the stop flag.
+#pragma once
+
+#include "labrpc/runtime.hpp"
+#include "tester/porcupine/model.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <cstdint>
+#include <cstring>
+#include <deque>
+#include <memory>
+#include <utility>
+#include <vector>
+
+namespace porcupine::detail {
+
+// How one partition's search ended.
+enum class Verdict {
+  Linearizable,
+  NotLinearizable,
+  Stopped,  // the stop flag was raised (elsewhere), or the deadline passed here
+};
+
+struct PartitionResult {
+  Verdict verdict = Verdict::Stopped;
+  bool timed_out = false;  // this search saw the deadline pass
+  uint64_t steps = 0;      // model steps tried
+  uint64_t cached = 0;     // configurations remembered
+  // Verbose only: partial linearizations (local op ids in linearization order), longest
+  // first, and per local op the index of the longest one containing it (-1: none).
+  std::vector<std::vector<int32_t>> partials;
+  std::vector<int32_t> longest;
+};
+
+// What a search watches besides its own work.
+struct SearchControl {
+  std::atomic<bool>* stop = nullptr;  // raised: give up now
+  lab::TimePoint deadline = lab::TimePoint::max();
+  bool verbose = false;
+};
+
+// Says every kPollSteps steps whether the deadline has passed. In the simulated world the
+// clock does not move while a task computes, so when it has not moved since the last poll
+// the pacer hands the turn back to the runtime for a moment: the work is charged in
+// virtual time (so the deadline can pass there too) and other tasks get to run.
+class Pacer {
+ public:
+  static constexpr uint32_t kPollSteps = 1024;
+  explicit Pacer(const SearchControl& control);
+  bool expired() {
+    if (++count_ < kPollSteps) return false;
+    count_ = 0;
+    return poll();
+  }
+
+ private:
+  bool poll();
+  lab::TimePoint deadline_;
+  lab::TimePoint last_;
+  uint32_t count_ = 0;
+};
+
+// The sorted call/return entries of one partition as a doubly-linked list over arrays.
+// Nodes 0..2n-1 are the entries in time order; node 2n is the head sentinel; -1 ends it.
+struct EntryList {
+  std::vector<int32_t> op;     // the local operation of each node
+  std::vector<int32_t> match;  // a call's return node; -1 for a return
+  std::vector<int32_t> next;
+  std::vector<int32_t> prev;
+  int32_t head = 0;
+};
+// call[i], ret[i]: operation i's times (ret[i] >= call[i], checked by the caller).
+EntryList make_entry_list(const std::vector<int64_t>& call, const std::vector<int64_t>& ret);
+
+// Remembers, per maximal partial linearization met during the search, which operations it
+// contains, keeping for each operation the longest one containing it (porcupine's
+// verbose "longest"). Cost per dead end: only the stack positions whose best could
+// improve are visited (floor_ below).
+class LongestPrefixes {
+ public:
+  explicit LongestPrefixes(size_t n_ops);
+  void push(int32_t op);
+  void pop();
+  // At a dead end: the stack is a partial linearization that cannot be extended here.
+  void record();
+  // The stack is a complete linearization: it is every operation's longest.
+  void complete();
+  void take(PartitionResult& result);
+
+ private:
+  int32_t new_sequence();
+  void release(int32_t seq);
+
+  std::vector<int32_t> stack_;     // the ops on the search stack, bottom first
+  std::vector<int32_t> floor_;     // per stack position: a lower bound of best_len_ of its
+                                   // op; non-increasing along the stack
+  std::vector<int32_t> best_len_;  // per op
+  std::vector<int32_t> best_seq_;  // per op: index into seqs_, -1 none
+  std::vector<std::vector<int32_t>> seqs_;
+  std::vector<int32_t> refs_;  // per sequence: ops pointing at it (0: free for reuse)
+  std::vector<int32_t> free_;
+};
+
+// Splitmix64: a fixed pseudo-random key per operation for the cache hash.
+inline uint64_t op_key(uint64_t op) {
+  uint64_t z = (op + 1) * 0x9e3779b97f4a7c15ULL;
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
+
+// Spreads a model's state hash (which may be weak, e.g. identity on small ints) before it
+// is mixed with the bitset's.
+inline uint64_t mix_state_hash(uint64_t h) { return h == 0 ? 0 : op_key(h ^ 0x5bd1e995ULL); }
+
+// The configurations already visited: (set of linearized operations, state) pairs.
+// Porcupine keys its map by the popcount XOR-ed with the bitset's words, recomputed over
+// the whole bitset at each lookup; here the key is the XOR of a random key per linearized
+// operation (Zobrist hashing), kept up to date in O(1) as operations are linearized and
+// undone, and with fewer collisions. When the model hashes its states (model.hpp), the
+// state's hash is mixed in, so that the many states met with one bitset (e.g. appends in
+// different orders) are told apart without comparing them. A hit still needs equal
+// bitsets and equal states.
+//
+// Entry e's state is the search's adopted state e + 1 (every insert adopts one state, in
+// order; state 0 is the initial one), so entries store no state. The table keeps each
+// entry's full hash beside its index, so a probe reads entry data only on a hash match;
+// bitsets live in fixed-size blocks, so growing never copies them.
+class VisitedCache {
+ public:
+  explicit VisitedCache(size_t words)
+      : words_(words), per_block_(std::max<size_t>(1, kBlockWords / std::max<size_t>(words, 1))),
+        slots_(1024), mask_(1023) {}
+
+  // The entry equal to (hash, bits, state), or -1. state_equal(e) compares entry e's
+  // state with the candidate's.
+  template <class Equal>
+  int64_t find(uint64_t hash, const uint64_t* bits, Equal&& state_equal) const {
+    for (size_t i = hash & mask_;; i = (i + 1) & mask_) {
+      const Slot& slot = slots_[i];
+      if (slot.entry == 0) return -1;
+      if (slot.hash != hash) continue;
+      const uint32_t e = slot.entry - 1;
+      if (std::memcmp(entry_bits(e), bits, words_ * sizeof(uint64_t)) == 0 && state_equal(e)) {
+        return static_cast<int64_t>(e);
+      }
+    }
+  }
+
+  void insert(uint64_t hash, const uint64_t* bits) {
+    if ((size_ + 1) * 2 > slots_.size()) grow();
+    const uint32_t e = static_cast<uint32_t>(size_++);
+    if (e % per_block_ == 0) blocks_.emplace_back(per_block_ * words_);
+    std::memcpy(blocks_.back().data() + (e % per_block_) * words_, bits,
+                words_ * sizeof(uint64_t));
+    place({hash, e + 1});
+  }
+
+  size_t size() const { return size_; }
+
+ private:
+  static constexpr size_t kBlockWords = 1 << 16;
+  struct Slot {
+    uint64_t hash = 0;
+    uint32_t entry = 0;  // entry + 1; 0 = empty
+  };
+  const uint64_t* entry_bits(uint32_t e) const {
+    return blocks_[e / per_block_].data() + (e % per_block_) * words_;
+  }
+  void place(Slot slot) {
+    size_t i = slot.hash & mask_;
+    while (slots_[i].entry != 0) i = (i + 1) & mask_;
+    slots_[i] = slot;
+  }
+  void grow() {
+    std::vector<Slot> old(slots_.size() * 2);
+    old.swap(slots_);
+    mask_ = slots_.size() - 1;
+    for (const Slot& slot : old) {
+      if (slot.entry != 0) place(slot);
+    }
+  }
+
+  size_t words_;
+  size_t per_block_;  // bitsets per block
+  size_t size_ = 0;
+  std::vector<std::vector<uint64_t>> blocks_;
+  std::vector<Slot> slots_;  // open addressing, linear probing, load <= 1/2
+  size_t mask_;
+};
+
+// One partition's work, behind a type-free face so that checker.cpp can schedule it.
+class PartitionJob {
+ public:
+  virtual ~PartitionJob() = default;
+  virtual size_t size() const = 0;  // operations
+  virtual PartitionResult run(const SearchControl& control) = 0;
+};
+
+// The search for model M. Owns copies of its operations' inputs and outputs and shares the
+// model, so it stays valid on a task even if the caller has gone (see checker.cpp).
+template <Model M>
+class PartitionSearch final : public PartitionJob {
+ public:
+  using State = typename M::State;
+
+  PartitionSearch(std::shared_ptr<const M> model, std::vector<typename M::Input> inputs,
+                  std::vector<typename M::Output> outputs, std::vector<int64_t> calls,
+                  std::vector<int64_t> returns)
+      : model_(std::move(model)),
+        inputs_(std::move(inputs)),
+        outputs_(std::move(outputs)),
+        calls_(std::move(calls)),
+        returns_(std::move(returns)) {}
+
+  size_t size() const override { return inputs_.size(); }
+
+  PartitionResult run(const SearchControl& control) override {
+    const M& model = *model_;
+    const size_t n = inputs_.size();
+    const size_t words = (n + 63) / 64;
+    EntryList list = make_entry_list(calls_, returns_);
+    std::vector<int32_t>& next = list.next;
+    std::vector<int32_t>& prev = list.prev;
+    const int32_t head = list.head;
+
+    PartitionResult result;
+    // Every adopted state, by index (cache entry e holds state e + 1); a deque, so that
+    // growing it moves nothing.
+    std::deque<State> states;
+    states.push_back(model.init());
+    int32_t state = 0;
+    VisitedCache cache(words);
+    std::vector<uint64_t> linearized(words, 0);
+    uint64_t hash = 0;
+    struct Frame {
+      int32_t call;   // the call node linearized
+      int32_t state;  // the state before it
+    };
+    std::vector<Frame> stack;
+    LongestPrefixes longest(control.verbose ? n : 0);
+    Pacer pacer(control);
+
+    auto lift = [&](int32_t call) {  // unlink a call and its return
+      next[prev[call]] = next[call];
+      prev[next[call]] = prev[call];  // a call is never last: its return follows
+      const int32_t ret = list.match[call];
+      next[prev[ret]] = next[ret];
+      if (next[ret] >= 0) prev[next[ret]] = prev[ret];
+    };
+    auto unlift = [&](int32_t call) {  // relink them, in reverse order
+      const int32_t ret = list.match[call];
+      next[prev[ret]] = ret;
+      if (next[ret] >= 0) prev[next[ret]] = ret;
+      next[prev[call]] = call;
+      prev[next[call]] = call;
+    };
+    auto toggle = [&](int32_t op) {
+      linearized[op >> 6] ^= uint64_t{1} << (op & 63);
+      hash ^= op_key(static_cast<uint64_t>(op));
+    };
+
+    int32_t node = next[head];
+    while (next[head] >= 0) {
+      if (control.stop->load(std::memory_order_relaxed)) return finish(std::move(result), cache, longest);
+      if (pacer.expired()) {
+        result.timed_out = true;
+        control.stop->store(true, std::memory_order_relaxed);
+        return finish(std::move(result), cache, longest);
+      }
+      const int32_t op = list.op[node];
+      if (list.match[node] >= 0) {  // a call: try to linearize op here
+        ++result.steps;
+        std::pair<bool, State> stepped = model.step(states[state], inputs_[op], outputs_[op]);
+        if (stepped.first) {
+          toggle(op);
+          const State& candidate = stepped.second;
+          const uint64_t key = hash ^ mix_state_hash(model_hash(model, candidate));
+          const bool seen = cache.find(key, linearized.data(), [&](uint32_t e) {
+                              return model_equal(model, states[e + 1], candidate);
+                            }) >= 0;
+          if (!seen) {
+            states.push_back(std::move(stepped.second));
+            const int32_t adopted = static_cast<int32_t>(states.size() - 1);
+            cache.insert(key, linearized.data());
+            stack.push_back({node, state});
+            state = adopted;
+            if (control.verbose) longest.push(op);
+            lift(node);
+            node = next[head];
+            continue;
+          }
+          toggle(op);
+        }
+        node = next[node];
+      } else {  // the return of an op not linearized: undo the last choice
+        if (stack.empty()) {
+          result.verdict = Verdict::NotLinearizable;
+          return finish(std::move(result), cache, longest);
+        }
+        if (control.verbose) {
+          longest.record();
+          longest.pop();
+        }
+        const Frame top = stack.back();
+        stack.pop_back();
+        state = top.state;
+        toggle(list.op[top.call]);
+        unlift(top.call);
+        node = next[top.call];
+      }
+    }
+    result.verdict = Verdict::Linearizable;
+    if (control.verbose) longest.complete();
+    return finish(std::move(result), cache, longest);
+  }
+
+ private:
+  static PartitionResult finish(PartitionResult&& result, const VisitedCache& cache,
+                                LongestPrefixes& longest) {
+    result.cached = cache.size();
+    longest.take(result);
+    return std::move(result);
+  }
+
+  std::shared_ptr<const M> model_;
+  std::vector<typename M::Input> inputs_;
+  std::vector<typename M::Output> outputs_;
+  std::vector<int64_t> calls_;
+  std::vector<int64_t> returns_;
+};
+
+}  // namespace porcupine::detail
