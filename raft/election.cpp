@@ -7,11 +7,10 @@
 //
 // Threading: the handler and the ticker take mu_; the other functions here are called
 // with mu_ held and never block.
-#include "raft/raft.hpp"
-
-#include "raft/trace.hpp"
-
 #include <string>
+
+#include "labrpc/log.hpp"
+#include "raft/raft.hpp"
 
 namespace raft {
 
@@ -41,10 +40,9 @@ void Raft::Ticker() {
 
 // STUDENT BEGIN 2A
 void Raft::ResetElectionTimer() {
-  const auto spread_ms =
-      std::chrono::duration_cast<std::chrono::milliseconds>(kElectionTimeoutMax -
-                                                            kElectionTimeoutMin)
-          .count();
+  const auto spread_ms = std::chrono::duration_cast<std::chrono::milliseconds>(kElectionTimeoutMax -
+                                                                               kElectionTimeoutMin)
+                             .count();
   electionDeadline_ =
       lab::now() + kElectionTimeoutMin + std::chrono::milliseconds(rng_.range(0, spread_ms));
 }
@@ -55,6 +53,7 @@ bool Raft::StepDown(int term) {
     // Figure 2, rules for all servers: "if RPC request or response contains term T >
     // currentTerm: set currentTerm = T, convert to follower" (§5.1). The vote was for the
     // old term.
+    lab::log(lab::Topic::term, me_, "term ", currentTerm_, " -> ", term);
     currentTerm_ = term;
     votedFor_ = -1;
     changed = true;
@@ -63,7 +62,7 @@ bool Raft::StepDown(int term) {
     // A deposed leader has not run its election timer while it led; without a fresh one
     // it would campaign at the next tick and disrupt the new leader.
     ResetElectionTimer();
-    Trace(me_, "role", "leader steps down in term ", currentTerm_);
+    lab::log(lab::Topic::leader, me_, "leader steps down in term ", currentTerm_);
   }
   role_ = Role::Follower;
   return changed;
@@ -79,7 +78,7 @@ void Raft::StartElection() {
   votes_ = 1;
   Persist();  // the vote for ourselves must survive a crash, or we might vote twice
   ResetElectionTimer();
-  Trace(me_, "elect", "campaigns in term ", currentTerm_);
+  lab::log(lab::Topic::vote, me_, "campaigns in term ", currentTerm_);
   if (votes_ > static_cast<int>(peers_.size()) / 2) {  // a one-peer cluster
     BecomeLeader();
     return;
@@ -121,8 +120,8 @@ void Raft::HandleRequestVoteReply(const RequestVoteArgs& args, const RequestVote
 
 void Raft::BecomeLeader() {
   role_ = Role::Leader;
-  Trace(me_, "role", "leader of term ", currentTerm_, " with log (", log_.SnapshotIndex(),
-        ", ", log_.LastIndex(), "]");
+  lab::log(lab::Topic::leader, me_, "leader of term ", currentTerm_, " with log (",
+           log_.SnapshotIndex(), ", ", log_.LastIndex(), "]");
   // Figure 2, volatile state on leaders, "reinitialized after election": nextIndex =
   // leader's last log index + 1, matchIndex = 0.
   Progress initial;
@@ -162,8 +161,13 @@ void Raft::RequestVote([[maybe_unused]] const RequestVoteArgs& args,
       // Figure 2, rules for followers: granting a vote resets the election timer, so a
       // viable candidate gets time to win before this peer competes.
       ResetElectionTimer();
-      Trace(me_, "vote", "for ", args.CandidateId, " in term ", currentTerm_);
+      lab::log(lab::Topic::vote, me_, "votes for S", args.CandidateId, " in term ", currentTerm_);
     }
+  }
+  if (!reply->VoteGranted) {
+    lab::log(lab::Topic::vote, me_, "refuses S", args.CandidateId, " in term ", currentTerm_,
+             " (voted for ", votedFor_, ", candidate log ", args.LastLogIndex, "/",
+             args.LastLogTerm, ", ours ", log_.LastIndex(), "/", log_.LastTerm(), ")");
   }
   // The vote must be on stable storage before the candidate can count it.
   if (changed) Persist();

@@ -12,11 +12,11 @@
 // Threading: no locking of its own; Raft uses it only while holding its lock.
 #pragma once
 
-#include "labrpc/codec.hpp"
-#include "labrpc/runtime.hpp"
-
 #include <string>
 #include <vector>
+
+#include "labrpc/codec.hpp"
+#include "labrpc/runtime.hpp"
 
 namespace raft {
 

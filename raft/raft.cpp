@@ -6,10 +6,10 @@
 // ReadPersist, whose callers hold it.
 #include "raft/raft.hpp"
 
-#include "raft/trace.hpp"
-
 #include <string>
 #include <utility>
+
+#include "labrpc/log.hpp"
 
 namespace raft {
 
@@ -63,7 +63,7 @@ StartResult Raft::Start([[maybe_unused]] Bytes command) {
   Persist();
   result.index = log_.LastIndex();
   result.isLeader = true;
-  Trace(me_, "start", "index ", result.index, " term ", currentTerm_);
+  lab::log(lab::Topic::log, me_, "index ", result.index, " term ", currentTerm_);
 
   // Replicate now rather than at the next heartbeat: a service waiting for the commit
   // (kvraft: 1000 sequential operations in 33 s) would otherwise wait up to a heartbeat
@@ -168,8 +168,8 @@ void Raft::ReadPersist([[maybe_unused]] const Bytes& state) {
   snapshot_ = persister_->ReadSnapshot();
   commitIndex_ = log_.SnapshotIndex();
   lastApplied_ = log_.SnapshotIndex();
-  Trace(me_, "boot", "term ", currentTerm_, " votedFor ", votedFor_, " log (",
-        log_.SnapshotIndex(), ", ", log_.LastIndex(), "]");
+  lab::log(lab::Topic::persist, me_, "term ", currentTerm_, " votedFor ", votedFor_, " log (",
+           log_.SnapshotIndex(), ", ", log_.LastIndex(), "]");
   // STUDENT END 2C
 }
 

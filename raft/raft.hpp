@@ -27,19 +27,20 @@
 //
 // Source layout: raft.cpp (construction, the API, persistence), election.cpp (2A),
 // replication.cpp (2B: AppendEntries, commit, the applier), snapshot.cpp (2D);
-// log.hpp (the log and its snapshot offset), rpc_types.hpp (RPC arguments and replies),
-// trace.hpp (optional debug output, VERBOSE=1).
+// log.hpp (the log and its snapshot offset), rpc_types.hpp (RPC arguments and replies).
+// Debug lines go through the runtime's topic logger (labrpc/log.hpp), off unless
+// LAB_LOG=all (or VERBOSE=1) asks for them.
 #pragma once
-
-#include "raft/api.hpp"
-#include "raft/log.hpp"
-#include "raft/rpc_types.hpp"
 
 #include <atomic>
 #include <cstdint>
 #include <memory>
 #include <optional>
 #include <vector>
+
+#include "raft/api.hpp"
+#include "raft/log.hpp"
+#include "raft/rpc_types.hpp"
 
 namespace raft {
 
@@ -151,6 +152,7 @@ class Raft : public std::enable_shared_from_this<Raft> {
   // Figure 2, rules for leaders: commit the highest index stored on a majority, if it
   // is from the current term (§5.4.2).
   void AdvanceCommitIndex();
+  // A call returned false (lost, or the follower unreachable): frees its in-flight slot.
   void OnRpcLost(int peer, uint64_t rpcId);
   // STUDENT END 2B
 
@@ -173,7 +175,7 @@ class Raft : public std::enable_shared_from_this<Raft> {
   // installed, or the peer was killed.
   lab::CondVar applyCond_;
 
-  lab::Rng rng_;   // this peer's random stream (election timeouts), derived from the seed
+  lab::Rng rng_;  // this peer's random stream (election timeouts), derived from the seed
 
   // STUDENT BEGIN 2A
   // Persistent state on all servers (Figure 2); Persist() saves it.
@@ -189,7 +191,7 @@ class Raft : public std::enable_shared_from_this<Raft> {
 
   // STUDENT BEGIN 2B
   int commitIndex_ = 0;  // highest log index known to be committed
-  int lastApplied_ = 0;  // highest log index handed to the applier (owned by Applier)
+  int lastApplied_ = 0;  // highest index the applier took for delivery; only it advances this
   std::vector<Progress> progress_;  // leader only; reinitialised on election
   uint64_t nextRpcId_ = 1;          // numbers tracked replication RPCs
   // STUDENT END 2B

@@ -17,13 +17,12 @@
 //
 // Threading: the handler and the applier take mu_; the other functions here are called
 // with mu_ held and never block (RPCs run on tasks of their own).
-#include "raft/raft.hpp"
-
-#include "raft/trace.hpp"
-
 #include <algorithm>
 #include <functional>
 #include <string>
+
+#include "labrpc/log.hpp"
+#include "raft/raft.hpp"
 
 namespace raft {
 
@@ -75,6 +74,8 @@ void Raft::AppendEntries([[maybe_unused]] const AppendEntriesArgs& args,
   // once: XTerm -1 means "my log is too short, continue at XLen".
   reply->XLen = log_.LastIndex() + 1;
   if (prevIndex > log_.LastIndex()) {
+    lab::log(lab::Topic::append, me_, "rejects S", args.LeaderId, ": no entry ", prevIndex,
+             ", log ends at ", log_.LastIndex());
     if (changed) Persist();
     return;
   } else if (log_.TermAt(prevIndex) != prevTerm) {
@@ -84,6 +85,8 @@ void Raft::AppendEntries([[maybe_unused]] const AppendEntriesArgs& args,
            log_.TermAt(reply->XIndex - 1) == reply->XTerm) {
       reply->XIndex--;
     }
+    lab::log(lab::Topic::append, me_, "rejects S", args.LeaderId, ": entry ", prevIndex,
+             " has term ", reply->XTerm, " (from ", reply->XIndex, "), not ", prevTerm);
     if (changed) Persist();
     return;
   }
@@ -101,6 +104,7 @@ void Raft::AppendEntries([[maybe_unused]] const AppendEntriesArgs& args,
       log_.TruncateFrom(index);
     }
     for (; k < args.Entries.size(); k++) log_.Append(args.Entries[k]);
+    lab::log(lab::Topic::log, me_, "from S", args.LeaderId, ": log now ends at ", log_.LastIndex());
     changed = true;
     break;
   }
@@ -202,8 +206,8 @@ void Raft::HandleAppendEntriesReply(int peer, uint64_t rpcId, const AppendEntrie
     // retry", skipping a whole term per round trip. A rejection of an older RPC (sent
     // before nextIndex last moved) is stale and ignored.
     const int backedUp = BackupNextIndex(reply);
-    progress.nextIndex = std::min(std::max(backedUp, progress.matchIndex + 1),
-                                  log_.LastIndex() + 1);
+    progress.nextIndex =
+        std::min(std::max(backedUp, progress.matchIndex + 1), log_.LastIndex() + 1);
   }
   MaybeReplicate(peer);
 }
@@ -239,7 +243,7 @@ void Raft::AdvanceCommitIndex() {
   // grow along the log, so if log[n] is older, so is every candidate below n.
   if (n > commitIndex_ && log_.TermAt(n) == currentTerm_) {
     commitIndex_ = n;
-    Trace(me_, "commit", "through ", n, " in term ", currentTerm_);
+    lab::log(lab::Topic::commit, me_, "through ", n, " in term ", currentTerm_);
     applyCond_.notify_one();
   }
 }
@@ -265,10 +269,9 @@ void Raft::Applier() {
       pendingSnapshot_.reset();
     } else {
       if (lastApplied_ < log_.SnapshotIndex()) {
-        lab::fatal("raft: peer " + std::to_string(me_) + ": entry " +
-                   std::to_string(lastApplied_ + 1) +
-                   " to apply is already in the snapshot through " +
-                   std::to_string(log_.SnapshotIndex()));
+        lab::fatal(
+            "raft: peer " + std::to_string(me_) + ": entry " + std::to_string(lastApplied_ + 1) +
+            " to apply is already in the snapshot through " + std::to_string(log_.SnapshotIndex()));
       }
       for (int index = lastApplied_ + 1; index <= commitIndex_; index++) {
         ApplyMsg msg;
@@ -282,6 +285,8 @@ void Raft::Applier() {
       lastApplied_ = commitIndex_;
     }
 
+    lab::log(lab::Topic::apply, me_, "delivers ",
+             batch.front().SnapshotValid ? "snapshot through " : "entries through ", lastApplied_);
     lock.unlock();
     for (ApplyMsg& msg : batch) {
       // A closed channel means the service (or the test) is gone: stop.

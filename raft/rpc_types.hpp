@@ -9,9 +9,9 @@
 // Plain values: no locking; each RPC task owns its own copy.
 #pragma once
 
-#include "raft/log.hpp"
-
 #include <vector>
+
+#include "raft/log.hpp"
 
 namespace raft {
 
@@ -50,10 +50,10 @@ struct RequestVoteReply {
 // also used as heartbeat (§5.2).
 struct AppendEntriesArgs {
   // STUDENT BEGIN 2B
-  int Term = 0;          // leader's term
-  int LeaderId = 0;      // so a follower knows who leads
-  int PrevLogIndex = 0;  // index of the log entry immediately preceding the new ones
-  int PrevLogTerm = 0;   // term of the PrevLogIndex entry
+  int Term = 0;                   // leader's term
+  int LeaderId = 0;               // so a follower knows who leads
+  int PrevLogIndex = 0;           // index of the log entry immediately preceding the new ones
+  int PrevLogTerm = 0;            // term of the PrevLogIndex entry
   std::vector<LogEntry> Entries;  // entries to store (empty for a pure heartbeat)
   int LeaderCommit = 0;           // leader's commitIndex
   // STUDENT END 2B

@@ -7,12 +7,11 @@
 //
 // Threading: Snapshot and the handler take mu_; the other functions here are called with
 // mu_ held and never block.
-#include "raft/raft.hpp"
-
-#include "raft/trace.hpp"
-
 #include <string>
 #include <utility>
+
+#include "labrpc/log.hpp"
+#include "raft/raft.hpp"
 
 namespace raft {
 
@@ -25,13 +24,15 @@ void Raft::Snapshot([[maybe_unused]] int index, [[maybe_unused]] Bytes snapshot)
   // The service can only hold what it was given; anything else is its bug, and
   // trimming entries that were never applied would lose them.
   if (index > lastApplied_) {
-    Trace(me_, "snap", "ignores Snapshot(", index, ") beyond last applied ", lastApplied_);
+    lab::log(lab::Topic::snapshot, me_, "ignores Snapshot(", index, ") beyond last applied ",
+             lastApplied_);
     return;
   }
   log_.CompactTo(index);
   snapshot_ = std::move(snapshot);
   Persist();
-  Trace(me_, "snap", "log now (", log_.SnapshotIndex(), ", ", log_.LastIndex(), "]");
+  lab::log(lab::Topic::snapshot, me_, "log now (", log_.SnapshotIndex(), ", ", log_.LastIndex(),
+           "]");
   // STUDENT END 2D
 }
 
@@ -80,8 +81,8 @@ void Raft::InstallSnapshot([[maybe_unused]] const InstallSnapshotArgs& args,
   msg.SnapshotIndex = args.LastIncludedIndex;
   pendingSnapshot_ = std::move(msg);
   applyCond_.notify_one();
-  Trace(me_, "snap", "installed snapshot through ", args.LastIncludedIndex, " from leader ",
-        args.LeaderId);
+  lab::log(lab::Topic::snapshot, me_, "installed snapshot through ", args.LastIncludedIndex,
+           " from leader ", args.LeaderId);
   // STUDENT END 2D
 }
 
