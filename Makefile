@@ -3,8 +3,8 @@
 #   make race-2A | asan-2A ...  / make race | make asan        the same under TSan / ASan+UBSan
 #   LAB_SIM=1 make test-2C                                      any test target, simulated world
 #   make test-sim                                               everything, simulated world
-#   make stress PART=2A N=100 J=2                               many runs, failures kept
-#   make sim-stress PART=2C SEEDS=1000                          many seeds, simulated world
+#   make stress PART=2A N=100 J=2                               N runs of each test, failures kept
+#   make sim-stress PART=2C SEEDS=1000                          seeds 1..1000 of each test, simulated
 #   make bench | make bench-2                                   benchmarks (docs/benchmarks.md)
 #   make check-rules                                            the runtime rule (DESIGN.md)
 SHELL := /bin/bash
@@ -99,16 +99,22 @@ asan-3%: build-asan
 	@scripts/run-tests.sh build-asan kv_test "$(call doctest_filter,3$*)"
 
 # --- tools ------------------------------------------------------------------------
+# Stress: N runs of each test of PART (or of the tests RUN names), J at a time; failing
+# runs kept with their seed and replay line (scripts/stress -h). LOG=topics runs with
+# LAB_LOG; HOSTS=file spreads the runs over machines (GNU parallel's --sshloginfile).
 PART ?= 2A
 N ?= 20
 J ?= 2
+# RUN alone (no PART on the command line) names the tests; with PART it narrows them.
+stress_targets = $(if $(and $(RUN),$(filter file,$(origin PART))),'$(RUN)',$(PART) $(if $(RUN),-r '$(RUN)'))
+stress_options = -j $(J) $(if $(LOG),-l $(LOG)) $(if $(HOSTS),--sshloginfile $(HOSTS))
 stress: build
-	@scripts/stress.sh -n $(N) -j $(J) $(if $(RUN),-r $(RUN)) $(PART)
+	@scripts/stress -n $(N) $(stress_options) $(stress_targets)
 
-# Seeds 1..SEEDS of a part in the simulated world; failing seeds listed with replay lines.
+# Seeds 1..SEEDS of each test in the simulated world; failing seeds listed with replay lines.
 SEEDS ?= 200
 sim-stress: build
-	@scripts/stress.sh -s -n $(SEEDS) -j $(J) $(if $(RUN),-r $(RUN)) $(PART)
+	@scripts/stress -s -n $(SEEDS) $(stress_options) $(stress_targets)
 
 bench: build
 	@scripts/bench.sh build 5 2

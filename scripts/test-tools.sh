@@ -62,6 +62,60 @@ test_prettylog() {
   check "prettylog: a missing file is an error" bash -c "! $p /no/such/file 2>/dev/null"
 }
 
+# --- stress -----------------------------------------------------------------------
+test_stress() {
+  local s=scripts/stress fake=scripts/testdata/fake-build
+  $s -s -n 6 -b $fake -o "$tmp/sweep" 2A >"$tmp/sweep.txt" 2>&1
+  echo "exit $?" >>"$tmp/sweep.txt"
+  check "stress: a seed sweep with failures exits 1" grep -qx 'exit 1' "$tmp/sweep.txt"
+  check "stress: the table counts runs and failures per test" bash -c "
+    grep -qE '^TestPass2A +6 +0 ' $tmp/sweep.txt && grep -qE '^TestFlaky2A +6 +2 ' $tmp/sweep.txt &&
+    grep -qE '^TestCrash2A +6 +6 ' $tmp/sweep.txt && grep -qE '^total +24 +8' $tmp/sweep.txt"
+  check "stress: each failing seed's output is kept with its replay line" bash -c "
+    $(declare -f contains)
+    contains $tmp/sweep/TestFlaky2A_3.log '# replay: LAB_SIM=1 LAB_SEED=3 make test-2A RUN=TestFlaky2A' &&
+    contains $tmp/sweep/TestFlaky2A_6.log 'expected one leader, got none' &&
+    contains $tmp/sweep/TestCrash2A_1.log 'killed by signal 11' &&
+    [ ! -e $tmp/sweep/TestFlaky2A_1.log ] && [ ! -e $tmp/sweep/TestPass2A_1.log ]"
+  check "stress: progress lines show done, failed, rate and ETA" \
+    grep -qE '^\[24/24\] 8 failed, [0-9.]+ runs/min, .* ETA ' "$tmp/sweep.txt"
+  check "stress: summary.txt and runs.tsv are written" bash -c "
+    grep -q 'TestFlaky2A' $tmp/sweep/summary.txt && [ \$(wc -l <$tmp/sweep/runs.tsv) -eq 25 ]"
+
+  $s -n 3 -b $fake -o "$tmp/pass" TestPass2A >"$tmp/pass.txt" 2>&1
+  local pass_status=$?
+  check "stress: all passing exits 0 and keeps no run" bash -c "
+    [ $pass_status -eq 0 ] && grep -qE '^total +3 +0' $tmp/pass.txt && ! ls $tmp/pass/*.log 2>/dev/null"
+  $s -n 2 -a -l vote,leader -b $fake -o "$tmp/archive" TestPass2A >/dev/null 2>&1
+  check "stress: -a keeps passing runs, -l runs with LAB_LOG" bash -c "
+    grep -q 'LAB_LOG=vote,leader' $tmp/archive/TestPass2A_1.log && [ -e $tmp/archive/TestPass2A_2.log ]"
+  FAKE_HANG=1 $s -n 1 -t 1 -b $fake -o "$tmp/hang" TestHang2A >"$tmp/hang.txt" 2>&1
+  check "stress: a run past -t is killed and counted as a timeout" bash -c "
+    grep -q 'TestHang2A_1.log  \[timeout\]' $tmp/hang.txt && grep -q 'timed out after 1 s' $tmp/hang/TestHang2A_1.log"
+  check "stress: an unknown test is a usage error" bash -c "
+    $s -b $fake TestNoSuch2A >$tmp/err.txt 2>&1; [ \$? -eq 2 ] && grep -q 'no test matches TestNoSuch2A' $tmp/err.txt"
+  check "stress: a part that is not built is named" bash -c "
+    $s -b $fake 3A >$tmp/err.txt 2>&1; [ \$? -eq 2 ] && grep -q 'kv_test is not built' $tmp/err.txt"
+
+  printf '2/%s machine-a\n1/%s machine-b\n' "$PWD/scripts/testdata/fake-ssh" "$PWD/scripts/testdata/fake-ssh" >"$tmp/hosts"
+  FAKE_SSH_LOG=$tmp/ssh.log $s -s -n 6 --sshloginfile "$tmp/hosts" -b $fake -o "$tmp/ssh" TestFlaky2A >"$tmp/ssh.txt" 2>&1
+  check "stress: --sshloginfile spreads runs over the machines through ssh" bash -c "
+    grep -qE '^TestFlaky2A +6 +2 ' $tmp/ssh.txt && grep -q 'machine-a' $tmp/ssh.log && grep -q 'machine-b' $tmp/ssh.log &&
+    [ -e $tmp/ssh/TestFlaky2A_3.log ]"
+
+  FAKE_HANG=1 setsid $s -n 4 -j 2 -t 60 -b $fake -o "$tmp/int" TestHang2A TestPass2A >"$tmp/int.txt" 2>&1 &
+  local pid=$!
+  sleep 2
+  kill -INT -- -"$pid"
+  local status=0
+  wait "$pid" || status=$?
+  sleep 1
+  check "stress: Ctrl-C stops the runs and still prints the table" bash -c "
+    cat $tmp/int.txt; echo status $status
+    [ $status -eq 130 ] && grep -qE '^TestPass2A +[0-9]+ +0 ' $tmp/int.txt && grep -q 'interrupted after' $tmp/int.txt &&
+    ! pgrep -f '[f]ake-build/raft_test -tc=TestHang2A' && ! pgrep -f '[s]tress-one .*TestHang2A'"
+}
+
 want=("$@")
 [ ${#want[@]} -eq 0 ] && want=(prettylog stress grade)
 for tool in "${want[@]}"; do
