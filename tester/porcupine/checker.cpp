@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <deque>
 #include <exception>
 #include <numeric>
 
@@ -181,33 +182,44 @@ int cores() {
   return n;
 }
 
+// Steps a partition runs before it lets the next one have a turn: long enough that taking
+// turns costs nothing measurable (~1-5 ms of work), short enough that an Illegal partition
+// is found early even behind a hopeless one.
+constexpr uint64_t kSliceSteps = 1 << 15;
+
 // Shared by the caller and its helper tasks; helpers hold it by shared_ptr, so it (with
 // the jobs, which own their data) outlives a caller that leaves early (its World
 // cancelled): the stop flag then ends the helpers within a step.
 struct Run {
   std::vector<std::shared_ptr<PartitionJob>> jobs;
-  std::vector<size_t> order;  // largest first: the long ones start early
-  std::vector<PartitionResult> results;
-  std::atomic<size_t> next{0};
   std::atomic<bool> stop{false};
   std::atomic<bool> illegal{false};
   lab::TimePoint deadline = lab::TimePoint::max();
   bool verbose = false;
 
   lab::Mutex mu;
+  std::deque<size_t> ready;  // guarded by mu: partitions waiting for their next turn
   lab::CondVar helpers_done;
-  int helpers_running = 0;        // guarded by mu
-  std::exception_ptr error;       // guarded by mu: the first thing a search threw
+  int helpers_running = 0;   // guarded by mu
+  std::exception_ptr error;  // guarded by mu: the first thing a search threw
 
-  // Takes partitions until none is left or the run is stopped.
+  // Takes turns on partitions until none is left or the run is stopped.
   void work() {
     SearchControl control{&stop, deadline, verbose};
-    while (!stop.load(std::memory_order_relaxed)) {
-      const size_t k = next.fetch_add(1);
-      if (k >= order.size()) break;
-      const size_t p = order[k];
-      results[p] = jobs[p]->run(control);
-      if (results[p].verdict == Verdict::NotLinearizable) {
+    for (;;) {
+      size_t p;
+      {
+        lab::Lock lock(mu);
+        if (ready.empty() || stop.load(std::memory_order_relaxed)) return;
+        p = ready.front();
+        ready.pop_front();
+      }
+      if (!jobs[p]->run_slice(control, kSliceSteps)) {
+        lab::Lock lock(mu);
+        ready.push_back(p);
+        continue;
+      }
+      if (jobs[p]->result().verdict == Verdict::NotLinearizable) {
         illegal.store(true);
         if (!verbose) stop.store(true);  // one Illegal partition decides the answer
       }
@@ -227,12 +239,12 @@ DriverOutcome run_partitions(std::vector<std::shared_ptr<PartitionJob>> jobs,
                              const CheckOptions& options) {
   auto run = std::make_shared<Run>();
   run->jobs = std::move(jobs);
-  run->results.resize(run->jobs.size());
-  run->order.resize(run->jobs.size());
-  std::iota(run->order.begin(), run->order.end(), size_t{0});
-  std::stable_sort(run->order.begin(), run->order.end(), [&](size_t a, size_t b) {
-    return run->jobs[a]->size() > run->jobs[b]->size();
+  std::vector<size_t> order(run->jobs.size());
+  std::iota(order.begin(), order.end(), size_t{0});
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    return run->jobs[a]->size() > run->jobs[b]->size();  // long ones start first
   });
+  run->ready.assign(order.begin(), order.end());
   run->verbose = options.verbose;
   if (options.timeout > lab::Duration::zero()) run->deadline = lab::now() + options.timeout;
 
@@ -287,15 +299,16 @@ DriverOutcome run_partitions(std::vector<std::shared_ptr<PartitionJob>> jobs,
   DriverOutcome outcome;
   outcome.stats.workers = started + 1;
   bool all_decided = true;
-  for (const PartitionResult& r : run->results) {
+  for (const auto& job : run->jobs) {
+    PartitionResult& r = job->result();
     outcome.stats.steps += r.steps;
     outcome.stats.cached += r.cached;
     if (r.verdict != Verdict::Linearizable) all_decided = false;
+    outcome.partitions.push_back(std::move(r));
   }
   outcome.result = run->illegal.load() ? CheckResult::Illegal
                    : all_decided       ? CheckResult::Ok
                                        : CheckResult::Unknown;
-  outcome.partitions = std::move(run->results);
   return outcome;
 }
 

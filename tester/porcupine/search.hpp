@@ -208,12 +208,18 @@ class VisitedCache {
   size_t mask_;
 };
 
-// One partition's work, behind a type-free face so that checker.cpp can schedule it.
+// One partition's work, behind a type-free face so that checker.cpp can schedule it. The
+// search runs in slices (run_slice) and keeps its place in between, so that one driver can
+// take turns among partitions, as porcupine's goroutines share the CPU: a partition that
+// is hopeless does not keep an Illegal one from being found.
 class PartitionJob {
  public:
   virtual ~PartitionJob() = default;
   virtual size_t size() const = 0;  // operations
-  virtual PartitionResult run(const SearchControl& control) = 0;
+  // Runs up to `max_steps` more steps; true once the search has ended (decided, stopped,
+  // or out of time), with its result in result().
+  virtual bool run_slice(const SearchControl& control, uint64_t max_steps) = 0;
+  virtual PartitionResult& result() = 0;
 };
 
 // The search for model M. Owns copies of its operations' inputs and outputs and shares the
@@ -233,113 +239,134 @@ class PartitionSearch final : public PartitionJob {
         returns_(std::move(returns)) {}
 
   size_t size() const override { return inputs_.size(); }
+  PartitionResult& result() override { return result_; }
 
-  PartitionResult run(const SearchControl& control) override {
+  bool run_slice(const SearchControl& control, uint64_t max_steps) override {
+    if (done_) return true;
+    if (!walk_) walk_ = std::make_unique<Walk>(*this, control);
+    Walk& w = *walk_;
     const M& model = *model_;
-    const size_t n = inputs_.size();
-    const size_t words = (n + 63) / 64;
-    EntryList list = make_entry_list(calls_, returns_);
-    std::vector<int32_t>& next = list.next;
-    std::vector<int32_t>& prev = list.prev;
-    const int32_t head = list.head;
+    std::vector<int32_t>& next = w.list.next;
+    const int32_t head = w.list.head;
+    const uint64_t slice_end = result_.steps + max_steps;
 
-    PartitionResult result;
-    // Every adopted state, by index (cache entry e holds state e + 1); a deque, so that
-    // growing it moves nothing.
-    std::deque<State> states;
-    states.push_back(model.init());
-    int32_t state = 0;
-    VisitedCache cache(words);
-    std::vector<uint64_t> linearized(words, 0);
-    uint64_t hash = 0;
-    struct Frame {
-      int32_t call;   // the call node linearized
-      int32_t state;  // the state before it
-    };
-    std::vector<Frame> stack;
-    LongestPrefixes longest(control.verbose ? n : 0);
-    Pacer pacer(control);
+    while (next[head] >= 0) {
+      if (control.stop->load(std::memory_order_relaxed)) return finish();
+      if (w.pacer.expired()) {
+        result_.timed_out = true;
+        control.stop->store(true, std::memory_order_relaxed);
+        return finish();
+      }
+      if (result_.steps >= slice_end) return false;  // our turn is over; resume here
+      const int32_t node = w.node;
+      const int32_t op = w.list.op[node];
+      if (w.list.match[node] >= 0) {  // a call: try to linearize op here
+        ++result_.steps;
+        std::pair<bool, State> stepped = model.step(w.states[w.state], inputs_[op], outputs_[op]);
+        if (stepped.first) {
+          w.toggle(op);
+          const State& candidate = stepped.second;
+          const uint64_t key = w.hash ^ mix_state_hash(model_hash(model, candidate));
+          const bool seen = w.cache.find(key, w.linearized.data(), [&](uint32_t e) {
+                              return model_equal(model, w.states[e + 1], candidate);
+                            }) >= 0;
+          if (!seen) {
+            w.states.push_back(std::move(stepped.second));
+            w.cache.insert(key, w.linearized.data());
+            w.stack.push_back({node, w.state});
+            w.state = static_cast<int32_t>(w.states.size() - 1);
+            if (control.verbose) w.longest.push(op);
+            w.lift(node);
+            w.node = next[head];
+            continue;
+          }
+          w.toggle(op);
+        }
+        w.node = next[node];
+      } else {  // the return of an op not linearized: undo the last choice
+        if (w.stack.empty()) {
+          result_.verdict = Verdict::NotLinearizable;
+          return finish();
+        }
+        if (control.verbose) {
+          w.longest.record();
+          w.longest.pop();
+        }
+        const Frame top = w.stack.back();
+        w.stack.pop_back();
+        w.state = top.state;
+        w.toggle(w.list.op[top.call]);
+        w.unlift(top.call);
+        w.node = next[top.call];
+      }
+    }
+    result_.verdict = Verdict::Linearizable;
+    if (control.verbose) w.longest.complete();
+    return finish();
+  }
 
-    auto lift = [&](int32_t call) {  // unlink a call and its return
+ private:
+  struct Frame {
+    int32_t call;   // the call node linearized
+    int32_t state;  // the state before it
+  };
+
+  // Everything the walk keeps between slices.
+  struct Walk {
+    Walk(const PartitionSearch& search, const SearchControl& control)
+        : list(make_entry_list(search.calls_, search.returns_)),
+          cache((search.size() + 63) / 64),
+          linearized((search.size() + 63) / 64, 0),
+          longest(control.verbose ? search.size() : 0),
+          pacer(control),
+          node(list.next[list.head]) {
+      states.push_back(search.model_->init());
+    }
+    void lift(int32_t call) {  // unlink a call and its return
+      std::vector<int32_t>& next = list.next;
+      std::vector<int32_t>& prev = list.prev;
       next[prev[call]] = next[call];
       prev[next[call]] = prev[call];  // a call is never last: its return follows
       const int32_t ret = list.match[call];
       next[prev[ret]] = next[ret];
       if (next[ret] >= 0) prev[next[ret]] = prev[ret];
-    };
-    auto unlift = [&](int32_t call) {  // relink them, in reverse order
+    }
+    void unlift(int32_t call) {  // relink them, in reverse order
+      std::vector<int32_t>& next = list.next;
+      std::vector<int32_t>& prev = list.prev;
       const int32_t ret = list.match[call];
       next[prev[ret]] = ret;
       if (next[ret] >= 0) prev[next[ret]] = ret;
       next[prev[call]] = call;
       prev[next[call]] = call;
-    };
-    auto toggle = [&](int32_t op) {
+    }
+    void toggle(int32_t op) {
       linearized[op >> 6] ^= uint64_t{1} << (op & 63);
       hash ^= op_key(static_cast<uint64_t>(op));
-    };
-
-    int32_t node = next[head];
-    while (next[head] >= 0) {
-      if (control.stop->load(std::memory_order_relaxed)) return finish(std::move(result), cache, longest);
-      if (pacer.expired()) {
-        result.timed_out = true;
-        control.stop->store(true, std::memory_order_relaxed);
-        return finish(std::move(result), cache, longest);
-      }
-      const int32_t op = list.op[node];
-      if (list.match[node] >= 0) {  // a call: try to linearize op here
-        ++result.steps;
-        std::pair<bool, State> stepped = model.step(states[state], inputs_[op], outputs_[op]);
-        if (stepped.first) {
-          toggle(op);
-          const State& candidate = stepped.second;
-          const uint64_t key = hash ^ mix_state_hash(model_hash(model, candidate));
-          const bool seen = cache.find(key, linearized.data(), [&](uint32_t e) {
-                              return model_equal(model, states[e + 1], candidate);
-                            }) >= 0;
-          if (!seen) {
-            states.push_back(std::move(stepped.second));
-            const int32_t adopted = static_cast<int32_t>(states.size() - 1);
-            cache.insert(key, linearized.data());
-            stack.push_back({node, state});
-            state = adopted;
-            if (control.verbose) longest.push(op);
-            lift(node);
-            node = next[head];
-            continue;
-          }
-          toggle(op);
-        }
-        node = next[node];
-      } else {  // the return of an op not linearized: undo the last choice
-        if (stack.empty()) {
-          result.verdict = Verdict::NotLinearizable;
-          return finish(std::move(result), cache, longest);
-        }
-        if (control.verbose) {
-          longest.record();
-          longest.pop();
-        }
-        const Frame top = stack.back();
-        stack.pop_back();
-        state = top.state;
-        toggle(list.op[top.call]);
-        unlift(top.call);
-        node = next[top.call];
-      }
     }
-    result.verdict = Verdict::Linearizable;
-    if (control.verbose) longest.complete();
-    return finish(std::move(result), cache, longest);
-  }
 
- private:
-  static PartitionResult finish(PartitionResult&& result, const VisitedCache& cache,
-                                LongestPrefixes& longest) {
-    result.cached = cache.size();
-    longest.take(result);
-    return std::move(result);
+    EntryList list;
+    // Every adopted state, by index (cache entry e holds state e + 1); a deque, so that
+    // growing it moves nothing.
+    std::deque<State> states;
+    int32_t state = 0;
+    VisitedCache cache;
+    std::vector<uint64_t> linearized;
+    uint64_t hash = 0;
+    std::vector<Frame> stack;
+    LongestPrefixes longest;
+    Pacer pacer;
+    int32_t node;  // where the walk goes on
+  };
+
+  bool finish() {
+    done_ = true;
+    if (walk_) {
+      result_.cached = walk_->cache.size();
+      walk_->longest.take(result_);
+      walk_.reset();  // the memory goes now, not when the caller is done
+    }
+    return true;
   }
 
   std::shared_ptr<const M> model_;
@@ -347,6 +374,9 @@ class PartitionSearch final : public PartitionJob {
   std::vector<typename M::Output> outputs_;
   std::vector<int64_t> calls_;
   std::vector<int64_t> returns_;
+  std::unique_ptr<Walk> walk_;
+  PartitionResult result_;
+  bool done_ = false;
 };
 
 }  // namespace porcupine::detail
