@@ -5,6 +5,7 @@
 #   make test-sim                                               everything, simulated world
 #   make stress PART=2A N=100 J=2                               N runs of each test, failures kept
 #   make sim-stress PART=2C SEEDS=1000                          seeds 1..1000 of each test, simulated
+#   make grade | make grade PART=2B N=3                         score table + grade-out/results.json
 #   make bench | make bench-2                                   benchmarks (docs/benchmarks.md)
 #   make check-rules                                            the runtime rule (DESIGN.md)
 SHELL := /bin/bash
@@ -24,7 +25,7 @@ define configure
 endef
 
 .PHONY: deps build build-tsan build-asan test test-sim test-labrpc test-2 test-3 test-porcupine \
-        race asan bench bench-2 bench-sim stress sim-stress \
+        race asan bench bench-2 bench-sim stress sim-stress grade \
         check-rules format clean
 
 deps:
@@ -115,6 +116,13 @@ stress: build
 SEEDS ?= 200
 sim-stress: build
 	@scripts/stress -s -n $(SEEDS) $(stress_options) $(stress_targets)
+
+# Grade: every graded test (a "// points: N" line above its TEST_CASE), or PART's (2A, 2,
+# or a test name), N runs each; a score table and grade-out/results.json (Gradescope's
+# format). SIM=1 grades in the simulated world.
+grade: build
+	@scripts/grade $(if $(filter-out file,$(origin PART)),$(PART)) \
+	  $(if $(filter-out file,$(origin N)),-n $(N)) $(if $(SIM),--sim)
 
 bench: build
 	@scripts/bench.sh build 5 2

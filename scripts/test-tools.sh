@@ -116,6 +116,51 @@ test_stress() {
     ! pgrep -f '[f]ake-build/raft_test -tc=TestHang2A' && ! pgrep -f '[s]tress-one .*TestHang2A'"
 }
 
+# --- grade ------------------------------------------------------------------------
+test_grade() {
+  local g=scripts/grade fake=scripts/testdata/fake-build src=scripts/testdata/grade-sample.cpp
+  FAKE_HANG=1 $g --sources $src -b $fake --sim -n 3 -t 2 -o "$tmp/grade/results.json" >"$tmp/grade.txt" 2>&1
+  echo "exit $?" >>"$tmp/grade.txt"
+  check "grade: the table scores points x passed runs / N" bash -c "
+    grep -qE '^TestPass2A \(2A\) +5 +3/3 +5$' $tmp/grade.txt &&
+    grep -qE '^TestFlaky2A \(2A\) +3 +2/3 +2 ' $tmp/grade.txt &&
+    grep -qE '^total +15 +7$' $tmp/grade.txt && grep -qx 'exit 1' $tmp/grade.txt"
+  check "grade: timeouts, crashes and missing tests score 0 and grading goes on" bash -c "
+    grep -qE '^TestHang2A \(2A\) +2 +0/3 +0 +run 1: timed out after 2 s' $tmp/grade.txt &&
+    grep -qE '^TestCrash2A \(2A\) +4 +0/3 +0 +run 1: crashed \(SIGSEGV\)' $tmp/grade.txt &&
+    grep -qE '^TestNotBuilt2A \(2A\) +1 +0/3 +0 +TestNotBuilt2A .* is not in any test binary' $tmp/grade.txt"
+  check "grade: ungraded tests are not run" bash -c "! grep -q TestUngraded2A $tmp/grade.txt"
+  check "grade: results.json has Gradescope's fields" python3 -c "
+import json
+r = json.load(open('$tmp/grade/results.json'))
+assert r['score'] == 7, r['score']
+tests = {t['name']: t for t in r['tests']}
+assert set(tests) == {'TestPass2A (2A)', 'TestFlaky2A (2A)', 'TestHang2A (2A)', 'TestCrash2A (2A)', 'TestNotBuilt2A (2A)'}, tests
+for t in r['tests']:
+    assert set(t) >= {'name', 'score', 'max_score', 'output'}, t
+assert tests['TestFlaky2A (2A)']['score'] == 2 and tests['TestFlaky2A (2A)']['max_score'] == 3
+assert 'expected one leader, got none' in tests['TestFlaky2A (2A)']['output']
+assert 'timed out' in tests['TestHang2A (2A)']['output']
+"
+  check "grade: each run's output is kept beside results.json" bash -c "
+    grep -q 'expected one leader, got none' $tmp/grade/TestFlaky2A_3.log && [ -e $tmp/grade/TestPass2A_1.log ]"
+  $g --sources $src -b $fake --sim -n 3 --strict -o "$tmp/strict/results.json" TestPass2A TestFlaky2A >"$tmp/strict.txt" 2>&1
+  check "grade: --strict gives a flaky test nothing" \
+    bash -c "grep -qE '^TestFlaky2A \(2A\) +3 +2/3 +0 ' $tmp/strict.txt && grep -qE '^total +8 +5$' $tmp/strict.txt"
+  check "grade: --list shows the graded tests and the total" bash -c "
+    $g --sources $src --list | grep -qE '^2A +TestFlaky2A +3 +scripts/testdata/grade-sample.cpp:9$' &&
+    $g --sources $src --list | grep -qx 'total 15 points in 5 tests'"
+  printf 'TEST_SUITE("2A") {\n// points: 5\n\nTEST_CASE("TestX2A") {}\n// points: many\nTEST_CASE("TestY2A") {}\n}\n' >"$tmp/bad.cpp"
+  check "grade: a misplaced or bad points line is an error naming file and line" bash -c "
+    ! $g --sources $tmp/bad.cpp --list >$tmp/bad.txt 2>&1 &&
+    grep -q 'bad.cpp:2: .// points:. must be the line right above a TEST_CASE' $tmp/bad.txt &&
+    grep -q 'bad.cpp:5: points must be a positive number, not many' $tmp/bad.txt"
+  check "grade: an unknown part is a usage error" bash -c "
+    $g --sources $src 9Z >/dev/null 2>$tmp/err.txt; [ \$? -eq 2 ] && grep -q 'no graded test in part 9Z' $tmp/err.txt"
+  check "grade: the lab's tests declare their points" bash -c "
+    $g --list 2A | grep -qE '^2A +TestInitialElection2A +5 ' && $g --list | grep -qE '^total [0-9]+ points in [0-9]+ tests$'"
+}
+
 want=("$@")
 [ ${#want[@]} -eq 0 ] && want=(prettylog stress grade)
 for tool in "${want[@]}"; do

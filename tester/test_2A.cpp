@@ -12,6 +12,7 @@ using tester::RaftConfig;
 
 TEST_SUITE("2A") {
 
+// points: 5
 TEST_CASE("TestInitialElection2A") {
   const int servers = 3;
   RaftConfig cfg(servers, false, false);
@@ -40,6 +41,7 @@ TEST_CASE("TestInitialElection2A") {
   cfg.end();
 }
 
+// points: 5
 TEST_CASE("TestReElection2A") {
   const int servers = 3;
   RaftConfig cfg(servers, false, false);
@@ -73,6 +75,7 @@ TEST_CASE("TestReElection2A") {
   cfg.end();
 }
 
+// points: 5
 TEST_CASE("TestManyElections2A") {
   const int servers = 7;
   RaftConfig cfg(servers, false, false);

@@ -25,6 +25,7 @@ std::string format_ints(const std::vector<int64_t>& values) {
 
 TEST_SUITE("2B") {
 
+// points: 2
 TEST_CASE("TestBasicAgree2B") {
   const int servers = 3;
   RaftConfig cfg(servers, false, false);
@@ -45,6 +46,7 @@ TEST_CASE("TestBasicAgree2B") {
 
 // check, based on counting bytes of RPCs, that each command is sent to each peer just
 // once.
+// points: 2
 TEST_CASE("TestRPCBytes2B") {
   const int servers = 3;
   RaftConfig cfg(servers, false, false);
@@ -74,6 +76,7 @@ TEST_CASE("TestRPCBytes2B") {
 }
 
 // [extra] test just failure of followers.
+// points: 2
 TEST_CASE("TestFollowerFailure2B") {
   const int servers = 3;
   RaftConfig cfg(servers, false, false);
@@ -112,6 +115,7 @@ TEST_CASE("TestFollowerFailure2B") {
 }
 
 // [extra] test just failure of leaders.
+// points: 2
 TEST_CASE("TestLeaderFailure2B") {
   const int servers = 3;
   RaftConfig cfg(servers, false, false);
@@ -146,6 +150,7 @@ TEST_CASE("TestLeaderFailure2B") {
 }
 
 // test that a follower participates after disconnect and re-connect.
+// points: 3
 TEST_CASE("TestFailAgree2B") {
   const int servers = 3;
   RaftConfig cfg(servers, false, false);
@@ -178,6 +183,7 @@ TEST_CASE("TestFailAgree2B") {
   cfg.end();
 }
 
+// points: 3
 TEST_CASE("TestFailNoAgree2B") {
   const int servers = 5;
   RaftConfig cfg(servers, false, false);
@@ -218,6 +224,7 @@ TEST_CASE("TestFailNoAgree2B") {
   cfg.end();
 }
 
+// points: 3
 TEST_CASE("TestConcurrentStarts2B") {
   const int servers = 3;
   RaftConfig cfg(servers, false, false);
@@ -294,6 +301,7 @@ TEST_CASE("TestConcurrentStarts2B") {
   cfg.end();
 }
 
+// points: 4
 TEST_CASE("TestRejoin2B") {
   const int servers = 3;
   RaftConfig cfg(servers, false, false);
@@ -331,6 +339,7 @@ TEST_CASE("TestRejoin2B") {
   cfg.end();
 }
 
+// points: 6
 TEST_CASE("TestBackup2B") {
   const int servers = 5;
   RaftConfig cfg(servers, false, false);
@@ -388,6 +397,7 @@ TEST_CASE("TestBackup2B") {
   cfg.end();
 }
 
+// points: 3
 TEST_CASE("TestCount2B") {
   const int servers = 3;
   RaftConfig cfg(servers, false, false);

@@ -17,6 +17,7 @@ using tester::RaftConfig;
 
 TEST_SUITE("2C") {
 
+// points: 3
 TEST_CASE("TestPersist12C") {
   const int servers = 3;
   RaftConfig cfg(servers, false, false);
@@ -60,6 +61,7 @@ TEST_CASE("TestPersist12C") {
   cfg.end();
 }
 
+// points: 3
 TEST_CASE("TestPersist22C") {
   const int servers = 5;
   RaftConfig cfg(servers, false, false);
@@ -105,6 +107,7 @@ TEST_CASE("TestPersist22C") {
   cfg.end();
 }
 
+// points: 3
 TEST_CASE("TestPersist32C") {
   const int servers = 3;
   RaftConfig cfg(servers, false, false);
@@ -141,6 +144,7 @@ TEST_CASE("TestPersist32C") {
 // committing the command). If the number of alive servers isn't enough to form a
 // majority, perhaps start a new server. The leader in a new term may try to finish
 // replicating log entries that haven't been committed yet.
+// points: 4
 TEST_CASE("TestFigure82C") {
   const int servers = 5;
   RaftConfig cfg(servers, false, false);
@@ -193,6 +197,7 @@ TEST_CASE("TestFigure82C") {
   cfg.end();
 }
 
+// points: 3
 TEST_CASE("TestUnreliableAgree2C") {
   const int servers = 5;
   RaftConfig cfg(servers, true, false);
@@ -223,6 +228,7 @@ TEST_CASE("TestUnreliableAgree2C") {
   cfg.end();
 }
 
+// points: 6
 TEST_CASE("TestFigure8Unreliable2C") {
   const int servers = 5;
   RaftConfig cfg(servers, true, false);
@@ -397,8 +403,10 @@ void internalChurn(bool unreliable) {
 
 }  // namespace
 
+// points: 4
 TEST_CASE("TestReliableChurn2C") { internalChurn(false); }
 
+// points: 4
 TEST_CASE("TestUnreliableChurn2C") { internalChurn(true); }
 
 }  // TEST_SUITE("2C")

@@ -78,28 +78,34 @@ void snapcommon(const std::string& name, bool disconnect, bool reliable, bool cr
 
 TEST_SUITE("2D") {
 
+// points: 3
 TEST_CASE("TestSnapshotBasic2D") {
   snapcommon("Test (2D): snapshots basic", false, true, false);
 }
 
+// points: 3
 TEST_CASE("TestSnapshotInstall2D") {
   snapcommon("Test (2D): install snapshots (disconnect)", true, true, false);
 }
 
+// points: 4
 TEST_CASE("TestSnapshotInstallUnreliable2D") {
   snapcommon("Test (2D): install snapshots (disconnect+unreliable)", true, false, false);
 }
 
+// points: 4
 TEST_CASE("TestSnapshotInstallCrash2D") {
   snapcommon("Test (2D): install snapshots (crash)", false, true, true);
 }
 
+// points: 4
 TEST_CASE("TestSnapshotInstallUnCrash2D") {
   snapcommon("Test (2D): install snapshots (unreliable+crash)", false, false, true);
 }
 
 // do the servers persist the snapshots, and restart using snapshot along with the tail
 // of the log?
+// points: 4
 TEST_CASE("TestSnapshotAllCrash2D") {
   const int servers = 3;
   const int iters = 5;
@@ -133,6 +139,7 @@ TEST_CASE("TestSnapshotAllCrash2D") {
 
 // [extra] do servers correctly initialize their in-memory copy of the snapshot, making
 // sure that future writes to persistent state don't lose state?
+// points: 3
 TEST_CASE("TestSnapshotInit2D") {
   const int servers = 3;
   RaftConfig cfg(servers, false, true);

@@ -22,23 +22,28 @@ using tester::spawn_clients_and_wait;
 
 TEST_SUITE("3A") {
 
+// points: 3
 TEST_CASE("TestBasic3A") {
   // Test: one client (3A) ...
   GenericTest("3A", 1, 5, false, false, false, -1, false);
 }
 
+// points: 3
 TEST_CASE("TestSpeed3A") { GenericTestSpeed("3A", -1); }
 
+// points: 3
 TEST_CASE("TestConcurrent3A") {
   // Test: many clients (3A) ...
   GenericTest("3A", 5, 5, false, false, false, -1, false);
 }
 
+// points: 3
 TEST_CASE("TestUnreliable3A") {
   // Test: unreliable net, many clients (3A) ...
   GenericTest("3A", 5, 5, true, false, false, -1, false);
 }
 
+// points: 3
 TEST_CASE("TestUnreliableOneKey3A") {
   const int nservers = 3;
   KvConfig cfg(nservers, true, -1);
@@ -71,6 +76,7 @@ TEST_CASE("TestUnreliableOneKey3A") {
 // Submit a request in the minority partition and check that the requests doesn't go
 // through until the partition heals. The leader in the original network ends up in the
 // minority partition.
+// points: 3
 TEST_CASE("TestOnePartition3A") {
   const int nservers = 5;
   KvConfig cfg(nservers, false, -1);
@@ -156,41 +162,49 @@ TEST_CASE("TestOnePartition3A") {
   cfg.end();
 }
 
+// points: 3
 TEST_CASE("TestManyPartitionsOneClient3A") {
   // Test: partitions, one client (3A) ...
   GenericTest("3A", 1, 5, false, false, true, -1, false);
 }
 
+// points: 3
 TEST_CASE("TestManyPartitionsManyClients3A") {
   // Test: partitions, many clients (3A) ...
   GenericTest("3A", 5, 5, false, false, true, -1, false);
 }
 
+// points: 3
 TEST_CASE("TestPersistOneClient3A") {
   // Test: restarts, one client (3A) ...
   GenericTest("3A", 1, 5, false, true, false, -1, false);
 }
 
+// points: 3
 TEST_CASE("TestPersistConcurrent3A") {
   // Test: restarts, many clients (3A) ...
   GenericTest("3A", 5, 5, false, true, false, -1, false);
 }
 
+// points: 4
 TEST_CASE("TestPersistConcurrentUnreliable3A") {
   // Test: unreliable net, restarts, many clients (3A) ...
   GenericTest("3A", 5, 5, true, true, false, -1, false);
 }
 
+// points: 4
 TEST_CASE("TestPersistPartition3A") {
   // Test: restarts, partitions, many clients (3A) ...
   GenericTest("3A", 5, 5, false, true, true, -1, false);
 }
 
+// points: 4
 TEST_CASE("TestPersistPartitionUnreliable3A") {
   // Test: unreliable net, restarts, partitions, many clients (3A) ...
   GenericTest("3A", 5, 5, true, true, true, -1, false);
 }
 
+// points: 8
 TEST_CASE("TestPersistPartitionUnreliableLinearizable3A") {
   // Test: unreliable net, restarts, partitions, random keys, many clients (3A) ...
   GenericTest("3A", 15, 7, true, true, true, -1, true);

@@ -21,6 +21,7 @@ TEST_SUITE("3B") {
 // if one server falls behind, then rejoins, does it recover by using the InstallSnapshot
 // RPC? also checks that majority discards committed log entries even if minority doesn't
 // respond.
+// points: 5
 TEST_CASE("TestSnapshotRPC3B") {
   const int nservers = 3;
   const int maxraftstate = 1000;
@@ -76,6 +77,7 @@ TEST_CASE("TestSnapshotRPC3B") {
 
 // are the snapshots not too huge? 500 bytes is a generous bound for the operations we're
 // doing here.
+// points: 5
 TEST_CASE("TestSnapshotSize3B") {
   const int nservers = 3;
   const int maxraftstate = 1000;
@@ -108,33 +110,40 @@ TEST_CASE("TestSnapshotSize3B") {
   cfg.end();
 }
 
+// points: 4
 TEST_CASE("TestSpeed3B") { GenericTestSpeed("3B", 1000); }
 
+// points: 4
 TEST_CASE("TestSnapshotRecover3B") {
   // Test: restarts, snapshots, one client (3B) ...
   GenericTest("3B", 1, 5, false, true, false, 1000, false);
 }
 
+// points: 4
 TEST_CASE("TestSnapshotRecoverManyClients3B") {
   // Test: restarts, snapshots, many clients (3B) ...
   GenericTest("3B", 20, 5, false, true, false, 1000, false);
 }
 
+// points: 4
 TEST_CASE("TestSnapshotUnreliable3B") {
   // Test: unreliable net, snapshots, many clients (3B) ...
   GenericTest("3B", 5, 5, true, false, false, 1000, false);
 }
 
+// points: 4
 TEST_CASE("TestSnapshotUnreliableRecover3B") {
   // Test: unreliable net, restarts, snapshots, many clients (3B) ...
   GenericTest("3B", 5, 5, true, true, false, 1000, false);
 }
 
+// points: 5
 TEST_CASE("TestSnapshotUnreliableRecoverConcurrentPartition3B") {
   // Test: unreliable net, restarts, partitions, snapshots, many clients (3B) ...
   GenericTest("3B", 5, 5, true, true, true, 1000, false);
 }
 
+// points: 5
 TEST_CASE("TestSnapshotUnreliableRecoverConcurrentPartitionLinearizable3B") {
   // Test: unreliable net, restarts, partitions, snapshots, random keys, many clients (3B) ...
   GenericTest("3B", 15, 7, true, true, true, 1000, true);
