@@ -1,6 +1,8 @@
 // The linearizability checker on key/value histories shaped like porcupine's kv test data
 // (1, 10 and 50 clients, ok and illegal; kv_generator.hpp), beside the Go anchors.
-// usage: porcupine_bench [RUNS] [SEED]    (defaults: 5 runs, seed 1)
+// usage: porcupine_bench [RUNS] [SEED]    (defaults: 3 runs, seed 1)
+//        porcupine_bench --picture PATH [CLIENTS]   writes the picture of an illegal
+//                                                   generated history (default 5 clients)
 // Prints one table: per scenario the operations, the answer, the median wall time of RUNS
 // checks, the Go figure and the speed-up (Go time / ours). docs/benchmarks.md records it.
 //
@@ -96,8 +98,29 @@ const char* expected_name(bool illegal) { return illegal ? "Illegal" : "Ok"; }
 
 }  // namespace
 
+// The picture scripts/check-picture.sh renders: a short illegal history, one row per
+// client, so a screenshot shows the error.
+int write_picture(const std::string& path, int clients) {
+  porcupine::KvHistoryShape shape;
+  shape.clients = clients;
+  shape.keys = 3;
+  shape.iterations = 1;
+  shape.iteration_ns = 2'000'000'000;
+  shape.illegal = true;
+  const std::vector<KvOperation> history = porcupine::GenerateKvHistory(shape);
+  const porcupine::KvCheck check =
+      porcupine::CheckKvOperationsVerbose(history, std::chrono::seconds(10));
+  porcupine::VisualizeKv(history, check, path);
+  std::printf("%s: %zu operations, %s\n", path.c_str(), history.size(),
+              porcupine::to_string(check.result));
+  return check.result == CheckResult::Illegal ? 0 : 1;
+}
+
 int main(int argc, char** argv) {
-  const int runs = argc > 1 ? std::max(1, std::atoi(argv[1])) : 5;
+  if (argc > 2 && std::string(argv[1]) == "--picture") {
+    return write_picture(argv[2], argc > 3 ? std::max(1, std::atoi(argv[3])) : 5);
+  }
+  const int runs = argc > 1 ? std::max(1, std::atoi(argv[1])) : 3;
   const uint64_t seed = argc > 2 ? std::strtoull(argv[2], nullptr, 10) : 1;
   lab::World world("porcupine bench");
 

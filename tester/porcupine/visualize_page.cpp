@@ -160,14 +160,14 @@ extern const char kPageScript[] = R"JS(
       var op = p.ops[st.op];
       marks.push('<line class="lp-valid" x1="' + pos.steps[i] + '" x2="' + pos.steps[i] + '" y1="' +
                  (op.y - 3) + '" y2="' + (op.y + BOX_H + 3) + '"/>');
-      path.push(pos.steps[i] + ',' + (op.y + BOX_H / 2));
+      path.push(pos.steps[i] + ',' + (op.y + BOX_H + 2));
       setClass(pi, st.op, 'in-partial', true);
     });
     if (partial.invalid >= 0) {
       var bad = p.ops[partial.invalid];
       marks.push('<line class="lp-invalid" x1="' + pos.invalid + '" x2="' + pos.invalid + '" y1="' +
                  (bad.y - 3) + '" y2="' + (bad.y + BOX_H + 3) + '"/>');
-      path.push(pos.invalid + ',' + (bad.y + BOX_H / 2));
+      path.push(pos.invalid + ',' + (bad.y + BOX_H + 2));
       setClass(pi, partial.invalid, 'invalid-op', true);
     }
     layer.innerHTML = (path.length > 1 ? '<polyline class="lp-path" points="' + path.join(' ') + '"/>' : '') +
