@@ -6,6 +6,7 @@
 #   make stress PART=2A N=100 J=2                               N runs of each test, failures kept
 #   make sim-stress PART=2C SEEDS=1000                          seeds 1..1000 of each test, simulated
 #   make grade | make grade PART=2B N=3                         score table + grade-out/results.json
+#   make handout OUT=dir                                        the student handout (TODOs for solutions)
 #   make bench | make bench-2                                   benchmarks (docs/benchmarks.md)
 #   make check-rules                                            the runtime rule (DESIGN.md)
 SHELL := /bin/bash
@@ -25,7 +26,7 @@ define configure
 endef
 
 .PHONY: deps build build-tsan build-asan test test-sim test-labrpc test-2 test-3 test-porcupine \
-        race asan bench bench-2 bench-sim stress sim-stress grade \
+        race asan bench bench-2 bench-sim stress sim-stress grade handout check-handout test-tools \
         check-rules format clean
 
 deps:
@@ -123,6 +124,19 @@ sim-stress: build
 grade: build
 	@scripts/grade $(if $(filter-out file,$(origin PART)),$(PART)) \
 	  $(if $(filter-out file,$(origin N)),-n $(N)) $(if $(SIM),--sim)
+
+# Handout: this tree with the student regions of raft/ and kvraft/ replaced by TODOs
+# (PARTS=3A,3B strips only those); check-handout builds one and runs its tests.
+handout:
+	@if [ -z "$(OUT)" ]; then echo "usage: make handout OUT=dir [PARTS=2A,2B]" >&2; exit 2; fi
+	@scripts/handout $(OUT) $(if $(PARTS),--parts $(PARTS))
+
+check-handout: deps
+	@scripts/check-handout.sh
+
+# The tools' own tests (prettylog, stress, grade, handout), on fake test binaries.
+test-tools: deps
+	@scripts/test-tools.sh
 
 bench: build
 	@scripts/bench.sh build 5 2

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Tests of the student and instructor tools: prettylog (golden output and filters), the
 # stress runner and the grader (against fake test binaries, so they run in seconds and
-# can be made to fail on purpose). The last line is "tools: N passed, N failed".
-# usage: scripts/test-tools.sh [prettylog|stress|grade ...]   (default: all)
+# can be made to fail on purpose), the handout generator (generation only; the build and
+# run of a handout is scripts/check-handout.sh). The last line is "tools: N passed, N failed".
+# usage: scripts/test-tools.sh [prettylog|stress|grade|handout ...]   (default: all)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 data=scripts/testdata
@@ -161,8 +162,51 @@ assert 'timed out' in tests['TestHang2A (2A)']['output']
     $g --list 2A | grep -qE '^2A +TestInitialElection2A +5 ' && $g --list | grep -qE '^total [0-9]+ points in [0-9]+ tests$'"
 }
 
+# --- handout (generation only; scripts/check-handout.sh builds and runs one) --------
+test_handout() {
+  local h=scripts/handout
+  $h "$tmp/ho" >"$tmp/ho.txt" 2>&1
+  check "handout: generated from this checkout" grep -qE '^handout: [0-9]+ files in .*; [0-9]+ student regions replaced' "$tmp/ho.txt"
+  check "handout: no student marker is left in raft/ and kvraft/" bash -c "
+    ! grep -rn -E '^\s*// STUDENT (BEGIN|END)' $tmp/ho/raft $tmp/ho/kvraft"
+  check "handout: one TODO per region, tagged with its part" bash -c "
+    regions=\$(cat raft/*.?pp kvraft/*.?pp | grep -cE '^ *// STUDENT BEGIN ')
+    todos=\$(cat $tmp/ho/raft/*.?pp $tmp/ho/kvraft/*.?pp | grep -cE '^ *// TODO \(2[A-D]|3[AB]\): your code here\.$')
+    echo regions \$regions todos \$todos; [ \$regions -eq \$todos ] && [ \$regions -gt 0 ]"
+  check "handout: files outside raft/ and kvraft/ are copied unchanged" bash -c "
+    for f in \$(git ls-files | grep -v -E '^(raft|kvraft)/'); do cmp -s \$f $tmp/ho/\$f || { echo differs: \$f; exit 1; }; done"
+  check "handout: the API and the region-free code stay" bash -c "
+    grep -q 'StartResult Start(Bytes command);' $tmp/ho/raft/raft.hpp &&
+    grep -q 'std::shared_ptr<lab::Service> MakeService' $tmp/ho/raft/raft.cpp &&
+    grep -q 'return result;' $tmp/ho/raft/raft.cpp"
+  check "handout: scripts stay executable" test -x "$tmp/ho/scripts/stress"
+  check "handout: a non-empty folder is refused" bash -c "! $h $tmp/ho 2>$tmp/err.txt && grep -q 'not empty' $tmp/err.txt"
+  $h "$tmp/ho3" --parts 3A,3B >/dev/null 2>&1
+  check "handout: --parts strips only those parts" bash -c "
+    grep -q '// STUDENT BEGIN 2A' $tmp/ho3/raft/election.cpp && ! grep -q '// STUDENT BEGIN 3A' $tmp/ho3/kvraft/server.cpp"
+
+  # A small checkout of its own, for HANDOUT lines and bad markers.
+  local src=$tmp/src
+  mkdir -p "$src/raft" && git -C "$src" init -q
+  printf 'int f() {\n  int x = 0;\n  // STUDENT BEGIN 3A\n  // HANDOUT: lab::sleep(1ms);\n  x = 42;\n  // STUDENT END 3A\n  return x;\n}\n' >"$src/raft/ok.cpp"
+  git -C "$src" add -A
+  $h --source "$src" "$tmp/small" >/dev/null 2>&1
+  check "handout: HANDOUT lines become the skeleton under the TODO" bash -c "
+    diff -u <(printf 'int f() {\n  int x = 0;\n  // TODO (3A): your code here.\n  lab::sleep(1ms);\n  return x;\n}\n') $tmp/small/raft/ok.cpp"
+  local bad
+  for bad in '// STUDENT BEGIN 2A|never closed' '// STUDENT BEGIN 2A\n// STUDENT BEGIN 2A|do not nest' \
+             '// STUDENT END 2A|with no BEGIN' '// STUDENT BEGIN 2A\n// STUDENT END 2B|closes the region' \
+             '  // STUDENT BEGIN|malformed marker'; do
+    printf "${bad%|*}\n" >"$src/raft/bad.cpp"
+    git -C "$src" add -A
+    rm -rf "$tmp/bad"
+    check "handout: a bad marker is reported: ${bad#*|}" bash -c "
+      ! $h --source $src $tmp/bad 2>$tmp/err.txt && grep -q 'raft/bad.cpp:[12]: .*${bad#*|}' $tmp/err.txt"
+  done
+}
+
 want=("$@")
-[ ${#want[@]} -eq 0 ] && want=(prettylog stress grade)
+[ ${#want[@]} -eq 0 ] && want=(prettylog stress grade handout)
 for tool in "${want[@]}"; do
   if declare -f "test_$tool" >/dev/null; then "test_$tool"; else echo "test-tools: no tests for $tool" >&2; exit 2; fi
 done
