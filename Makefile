@@ -150,6 +150,14 @@ bench-2: build
 bench-sim: build
 	@scripts/bench-sim.sh build 3 1000 1000 1
 
+# The linearizability checker on generated histories (docs/benchmarks.md), and its
+# picture rendered in headless chromium.
+bench-porcupine: build
+	@build/porcupine_bench 3 1
+
+check-picture: build
+	@scripts/check-picture.sh
+
 check-rules:
 	@scripts/check-runtime-rule.sh
 
