@@ -26,7 +26,8 @@ define configure
 endef
 
 .PHONY: deps build build-tsan build-asan test test-sim test-labrpc test-2 test-3 test-porcupine \
-        race asan bench bench-2 bench-sim stress sim-stress grade handout check-handout test-tools \
+        race asan bench bench-2 bench-sim bench-porcupine check-picture stress sim-stress grade \
+        handout check-handout test-tools \
         check-rules format clean
 
 deps:
