@@ -45,9 +45,9 @@ class Clerk {
   // would otherwise spin through RPCs that cannot succeed.
   static constexpr lab::Duration kRetryRoundPause = std::chrono::milliseconds(20);
 
-  int64_t clientId_ = 0;    // random, unique among clerks with high probability
-  int64_t seqNum_ = 0;      // the last request's number; 1, 2, 3, ...
-  int leader_ = 0;          // the server (index in servers_) that last answered as leader
+  int64_t clientId_ = 0;  // random, unique among clerks with high probability
+  int64_t seqNum_ = 0;    // the last request's number; 1, 2, 3, ...
+  int leader_ = 0;        // the server (index in servers_) that last answered as leader
   // STUDENT END 3A
 };
 

@@ -47,6 +47,8 @@ std::shared_ptr<lab::Service> MakeService(std::shared_ptr<KVServer> kv) {
 KVServer::KVServer(int me, std::shared_ptr<raft::Persister> persister, int maxraftstate)
     : me_(me), persister_(std::move(persister)), maxraftstate_(maxraftstate) {}
 
+std::string KVServer::Who() const { return "kvserver " + std::to_string(me_); }
+
 void KVServer::Kill() {
   dead_.store(true);
   rf_->Kill();
@@ -81,7 +83,7 @@ void KVServer::PutAppend([[maybe_unused]] const PutAppendArgs& args,
   } else if (args.Op == OpAppend) {
     op.Type = kAppend;
   } else {
-    lab::fatal("kvserver " + std::to_string(me_) + ": PutAppend with Op \"" + args.Op +
+    lab::fatal(Who() + ": PutAppend with Op \"" + args.Op +
                "\"; expecting \"Put\" or \"Append\"");
   }
   op.Key = args.Key;
@@ -163,18 +165,17 @@ void KVServer::Applier() {
 
 // STUDENT BEGIN 3A
 void KVServer::ApplyCommand(const raft::ApplyMsg& msg) {
-  const std::string who = "kvserver " + std::to_string(me_);
   // Already in the state machine: covered by a snapshot installed meanwhile.
   if (msg.CommandIndex <= lastApplied_) return;
   if (msg.CommandIndex != lastApplied_ + 1) {
-    lab::fatal(who + ": Raft applied index " + std::to_string(msg.CommandIndex) +
+    lab::fatal(Who() + ": Raft applied index " + std::to_string(msg.CommandIndex) +
                " right after " + std::to_string(lastApplied_) + " (entries skipped)");
   }
   Op op;
   try {
     lab::decode_into(msg.Command, op);
   } catch (const lab::CodecError& e) {
-    lab::fatal(who + ": undecodable command at index " + std::to_string(msg.CommandIndex) +
+    lab::fatal(Who() + ": undecodable command at index " + std::to_string(msg.CommandIndex) +
                ": " + e.what());
   }
 
@@ -189,7 +190,7 @@ void KVServer::ApplyCommand(const raft::ApplyMsg& msg) {
       lastSeq_[op.ClientId] = op.SeqNum;
     }
   } else if (op.Type != kGet) {
-    lab::fatal(who + ": command at index " + std::to_string(msg.CommandIndex) +
+    lab::fatal(Who() + ": command at index " + std::to_string(msg.CommandIndex) +
                " has unknown op type " + std::to_string(op.Type));
   }
   lastApplied_ = msg.CommandIndex;
@@ -268,20 +269,19 @@ lab::Bytes KVServer::MakeSnapshot() const {
 }
 
 void KVServer::InstallSnapshot(const lab::Bytes& snapshot, int index) {
-  const std::string who = "kvserver " + std::to_string(me_);
   // Not newer than what is applied: nothing to gain, and going back would undo commands.
   if (index != -1 && index <= lastApplied_) return;
   if (snapshot.empty()) {
-    lab::fatal(who + ": Raft delivered an empty snapshot for index " + std::to_string(index));
+    lab::fatal(Who() + ": Raft delivered an empty snapshot for index " + std::to_string(index));
   }
   KvSnapshot decoded;
   try {
     lab::decode_into(snapshot, decoded);
   } catch (const lab::CodecError& e) {
-    lab::fatal(who + ": snapshot decode error: " + e.what());
+    lab::fatal(Who() + ": snapshot decode error: " + e.what());
   }
   if (index != -1 && decoded.LastIncludedIndex != index) {
-    lab::fatal(who + ": Raft delivered a snapshot through index " + std::to_string(index) +
+    lab::fatal(Who() + ": Raft delivered a snapshot through index " + std::to_string(index) +
                " holding the state through " + std::to_string(decoded.LastIncludedIndex));
   }
   data_ = std::move(decoded.Data);

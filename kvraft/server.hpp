@@ -75,6 +75,8 @@ class KVServer {
 
   // The task that reads the apply channel and applies, in log order.
   void Applier();
+  // "kvserver 3", for error messages.
+  std::string Who() const;
 
   // STUDENT BEGIN 3A
   // Committed entries Raft's applier may hand over before the server's applier takes

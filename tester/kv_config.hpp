@@ -159,8 +159,8 @@ class KvConfig {
   std::atomic<bool> finished_{false};
 
   // begin()/end() statistics.
-  lab::TimePoint t0_;           // when the test called begin()
-  int64_t rpcs0_ = 0;           // rpcTotal() at begin()
+  lab::TimePoint t0_;            // when the test called begin()
+  int64_t rpcs0_ = 0;            // rpcTotal() at begin()
   std::atomic<int32_t> ops_{0};  // clerk Get/Put/Append calls since begin()
 
   // Shared with the 120-second timer, which may outlive the config.

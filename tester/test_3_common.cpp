@@ -88,7 +88,8 @@ void spawn_clients_and_wait(KvConfig& cfg, int ncli, const ClientFn& fn) {
   std::vector<std::shared_ptr<lab::Channel<bool>>> ca;
   for (int cli = 0; cli < ncli; cli++) {
     ca.push_back(std::make_shared<lab::Channel<bool>>(1));
-    lab::go(cat("client ", cli), [&cfg, cli, done = ca.back(), fn] { run_client(cfg, cli, *done, fn); });
+    lab::go(cat("client ", cli),
+            [&cfg, cli, done = ca.back(), fn] { run_client(cfg, cli, *done, fn); });
   }
   KvConfig::Awaiting awaiting(cfg, cat("spawn_clients_and_wait(", ncli, " clients)"));
   for (int cli = 0; cli < ncli; cli++) {
@@ -206,7 +207,9 @@ void GenericTest(const std::string& part, int nclients, int nservers, bool unrel
 
   std::shared_ptr<kvraft::Clerk> ck = cfg.makeClient(cfg.All());
 
-  for (int i = 0; i < nclients; i++) shared->clnts.push_back(std::make_shared<lab::Channel<int>>(1));
+  for (int i = 0; i < nclients; i++) {
+    shared->clnts.push_back(std::make_shared<lab::Channel<int>>(1));
+  }
   for (int i = 0; i < 3; i++) {
     shared->done_clients.store(false);
     shared->done_partitioner.store(false);
