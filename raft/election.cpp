@@ -40,11 +40,9 @@ void Raft::Ticker() {
 
 // STUDENT BEGIN 2A
 void Raft::ResetElectionTimer() {
-  const auto spread_ms = std::chrono::duration_cast<std::chrono::milliseconds>(kElectionTimeoutMax -
-                                                                               kElectionTimeoutMin)
-                             .count();
+  const lab::Duration spread = kElectionTimeoutMax - kElectionTimeoutMin;
   electionDeadline_ =
-      lab::now() + kElectionTimeoutMin + std::chrono::milliseconds(rng_.range(0, spread_ms));
+      lab::now() + kElectionTimeoutMin + lab::Duration(rng_.range(0, spread.count()));
 }
 
 bool Raft::StepDown(int term) {
