@@ -102,8 +102,11 @@ class RealWorld final : public WorldImpl {
     queue_.push_back({std::move(name), std::move(fn)});
     queued_.store(queue_.size(), std::memory_order_release);
     ++live_;
-    if (queue_.size() <= spinning_) return;  // a spinning worker takes it
-    if (idle_ > 0) {
+    // Every queued task needs a worker of its own: a spinning one, an idle one woken
+    // now, or a new thread. (Counting only "some worker is idle" let two tasks spawned
+    // back to back share one worker, the second stuck behind a 7-second call.)
+    if (queue_.size() <= spinning_) return;
+    if (queue_.size() <= spinning_ + idle_) {
       work_.notify_one();
       return;
     }

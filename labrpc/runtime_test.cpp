@@ -901,3 +901,27 @@ TEST_SUITE("runtime") {
                   bad.output);
   }
 }
+
+TEST_SUITE("runtime") {
+  // Two tasks spawned back to back while one worker is idle: the second must not wait
+  // for the first (a Raft heartbeat stuck behind a 7-second call to a dead peer).
+  TEST_CASE("go_back_to_back_tasks_each_get_a_worker") {
+    lab::Channel<int> started(2);  // outlives the World, whose tasks use it
+    lab::WaitGroup warm;
+    lab::World world("back to back");
+    // Leave exactly one idle worker behind.
+    warm.add();
+    lab::go("warm-up", [&] { warm.done(); });
+    warm.wait();
+    lab::sleep(20ms);
+    lab::go("slow", [&] {
+      started.send(1);
+      lab::sleep(2s);
+    });
+    lab::go("quick", [&] { started.send(2); });
+    const lab::TimePoint t0 = lab::now();
+    CHECK(started.recv_for(1s).has_value());
+    CHECK_MESSAGE(started.recv_for(1s).has_value(), "the second task waited for the first");
+    CHECK(lab::seconds_since(t0) < 1.0);
+  }
+}
