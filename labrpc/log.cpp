@@ -1,13 +1,13 @@
 // The topic logger (see log.hpp).
 #include "labrpc/log.hpp"
 
-#include "labrpc/backend.hpp"
-#include "labrpc/runtime.hpp"
-
 #include <array>
 #include <cstdlib>
 #include <functional>
 #include <stdexcept>
+
+#include "labrpc/backend.hpp"
+#include "labrpc/runtime.hpp"
 
 namespace lab {
 
@@ -69,9 +69,8 @@ std::atomic<int64_t> g_last_ns{0};
 std::atomic<bool> g_started{false};
 
 double milliseconds_since_world_start() {
-  const int64_t now_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                             lab::now().time_since_epoch())
-                             .count();
+  const int64_t now_ns =
+      std::chrono::duration_cast<std::chrono::nanoseconds>(lab::now().time_since_epoch()).count();
   const detail::WorldImpl* world = detail::backend().current_world();
   const size_t name_hash = world != nullptr ? std::hash<std::string>{}(world->name()) : 0;
   const bool new_world =
@@ -139,9 +138,8 @@ uint32_t parse_log_topics(const std::string_view whole_spec) {
       }
     }
     if (!known) {
-      throw std::invalid_argument("LAB_LOG: unknown topic \"" + std::string(word) +
-                                  "\" in \"" + std::string(whole_spec) +
-                                  "\"; valid topics: " + valid_topics() +
+      throw std::invalid_argument("LAB_LOG: unknown topic \"" + std::string(word) + "\" in \"" +
+                                  std::string(whole_spec) + "\"; valid topics: " + valid_topics() +
                                   " (comma-separated; -topic takes one away)");
     }
     mask = remove ? (mask & ~bits) : (mask | bits);
@@ -159,8 +157,7 @@ void set_log_topics(uint32_t mask) {
 
 void set_log_output(std::FILE* out) { g_output.store(out, std::memory_order_relaxed); }
 
-std::string format_log_line(double milliseconds, Topic topic, int peer,
-                            std::string_view message) {
+std::string format_log_line(double milliseconds, Topic topic, int peer, std::string_view message) {
   char head[64];
   const std::string_view name = topic_name(topic);
   int n;

@@ -85,7 +85,8 @@ inline bool log_any() { return detail::g_log_topics.load(std::memory_order_relax
 
 template <class... Parts>
 void log(Topic topic, int peer, const Parts&... parts) {
-  if (!log_enabled(topic)) [[likely]] return;
+  if (!log_enabled(topic)) [[likely]]
+    return;
   std::ostringstream message;
   (message << ... << parts);
   detail::write_log_line(topic, peer, message.str());

@@ -2,10 +2,7 @@
 // format, off by default, and times that count from each World's first line.
 #include "labrpc/log.hpp"
 
-#include "labrpc/runtime.hpp"
-
 #include <doctest/doctest.h>
-
 #include <sys/wait.h>
 
 #include <cstdio>
@@ -14,6 +11,8 @@
 #include <stdexcept>
 #include <string>
 #include <vector>
+
+#include "labrpc/runtime.hpp"
 
 namespace {
 
@@ -117,7 +116,8 @@ TEST_SUITE("log") {
     CHECK(lab::format_log_line(0, Topic::snapshot, 12, "x") == "     0.0 snapshot S12 x\n");
     CHECK(lab::format_log_line(123456.75, Topic::test, lab::kNoPeer, "begin") ==
           "123456.8 test     -- begin\n");
-    CHECK(lab::format_log_line(1, Topic::info, 0, "two\nlines") == "     1.0 info     S0 two lines\n");
+    CHECK(lab::format_log_line(1, Topic::info, 0, "two\nlines") ==
+          "     1.0 info     S0 two lines\n");
   }
 
   TEST_CASE("logging_is_off_by_default" *
