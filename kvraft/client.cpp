@@ -1,6 +1,9 @@
 // The kvraft clerk (see client.hpp).
 #include "kvraft/client.hpp"
 
+#include "labrpc/log.hpp"
+
+#include <string_view>
 #include <utility>
 
 namespace kvraft {
@@ -42,12 +45,16 @@ std::string Clerk::Get([[maybe_unused]] const std::string& key) {
     GetReply reply;
     // A false Call means the request or its reply was lost, or the server is down or
     // cut off: the request may or may not have been applied, so send the same one again.
-    if (servers_[leader_]->Call("KVServer.Get", args, &reply)) {
-      if (reply.Err == OK || reply.Err == ErrNoKey) {
-        value = std::move(reply.Value);  // "" for ErrNoKey
-        break;
-      }
+    const bool answered = servers_[leader_]->Call("KVServer.Get", args, &reply);
+    if (answered && (reply.Err == OK || reply.Err == ErrNoKey)) {
+      lab::log(lab::Topic::client, leader_, "C", clientId_ % 10000, "#", args.SeqNum, " Get(",
+               key, "): ", reply.Err, ", ", reply.Value.size(), " bytes");
+      value = std::move(reply.Value);  // "" for ErrNoKey
+      break;
     }
+    lab::log(lab::Topic::client, leader_, "C", clientId_ % 10000, "#", args.SeqNum, " Get(", key,
+             "): ", answered ? std::string_view(reply.Err) : std::string_view("no answer"),
+             "; next server");
     leader_ = (leader_ + 1) % n;
     if (tries % n == 0) lab::sleep(kRetryRoundPause);
   }
@@ -69,7 +76,15 @@ void Clerk::PutAppend([[maybe_unused]] const std::string& key,
   const int n = static_cast<int>(servers_.size());
   for (int tries = 1;; tries++) {
     PutAppendReply reply;
-    if (servers_[leader_]->Call("KVServer.PutAppend", args, &reply) && reply.Err == OK) return;
+    const bool answered = servers_[leader_]->Call("KVServer.PutAppend", args, &reply);
+    if (answered && reply.Err == OK) {
+      lab::log(lab::Topic::client, leader_, "C", clientId_ % 10000, "#", args.SeqNum, " ", op,
+               "(", key, "): OK");
+      return;
+    }
+    lab::log(lab::Topic::client, leader_, "C", clientId_ % 10000, "#", args.SeqNum, " ", op, "(",
+             key, "): ", answered ? std::string_view(reply.Err) : std::string_view("no answer"),
+             "; next server");
     leader_ = (leader_ + 1) % n;
     if (tries % n == 0) lab::sleep(kRetryRoundPause);
   }

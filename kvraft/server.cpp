@@ -1,11 +1,21 @@
 // The kvraft server (see server.hpp): handlers, the applier, snapshots.
 #include "kvraft/server.hpp"
 
+#include "labrpc/log.hpp"
+
 #include <algorithm>
 #include <string>
 #include <utility>
 
 namespace kvraft {
+
+namespace {
+// For log lines: an op's name, and a clerk's id cut to a few digits.
+const char* OpName(int8_t type) {
+  return type == 0 ? "Get" : type == 1 ? "Put" : type == 2 ? "Append" : "?";
+}
+int64_t ShortId(int64_t clientId) { return clientId % 10000; }
+}  // namespace
 
 std::shared_ptr<KVServer> StartKVServer(std::vector<lab::ClientEnd*> servers, int me,
                                         std::shared_ptr<raft::Persister> persister,
@@ -105,11 +115,18 @@ std::string KVServer::StartAndWait(const Op& op, std::string* value) {
   // rather than logging it again (applied means committed, whoever leads now).
   if (op.Type != kGet) {
     auto last = lastSeq_.find(op.ClientId);
-    if (last != lastSeq_.end() && op.SeqNum <= last->second) return OK;
+    if (last != lastSeq_.end() && op.SeqNum <= last->second) {
+      lab::log(lab::Topic::server, me_, "C", ShortId(op.ClientId), "#", op.SeqNum, " ",
+               OpName(op.Type), "(", op.Key, ") already applied");
+      return OK;
+    }
   }
 
   const raft::StartResult started = rf_->Start(lab::encode(op));
   if (!started.isLeader) return ErrWrongLeader;
+  lab::log(lab::Topic::server, me_, "C", ShortId(op.ClientId), "#", op.SeqNum, " ",
+           OpName(op.Type), "(", op.Key, ") started at index ", started.index, " term ",
+           started.term);
 
   Waiter waiter;
   waiter.index = started.index;
@@ -126,7 +143,11 @@ std::string KVServer::StartAndWait(const Op& op, std::string* value) {
 
   const lab::TimePoint give_up = lab::now() + kMaxWait;
   while (!waiter.done) {
-    if (killed() || lab::now() >= give_up) return ErrWrongLeader;
+    if (killed() || lab::now() >= give_up) {
+      lab::log(lab::Topic::server, me_, "C", ShortId(op.ClientId), "#", op.SeqNum,
+               " gives up on index ", started.index, killed() ? " (killed)" : " (too long)");
+      return ErrWrongLeader;
+    }
     applied_.wait_until(lock, std::min(lab::now() + kLeadershipCheckInterval, give_up));
     if (waiter.done) break;
     // Lost leadership, or a new term (even if this peer leads again): the entry at our
@@ -137,7 +158,11 @@ std::string KVServer::StartAndWait(const Op& op, std::string* value) {
     const raft::State state = rf_->GetState();
     lock.lock();
     if (waiter.done) break;
-    if (!state.isLeader || state.term != started.term) return ErrWrongLeader;
+    if (!state.isLeader || state.term != started.term) {
+      lab::log(lab::Topic::server, me_, "C", ShortId(op.ClientId), "#", op.SeqNum,
+               " gives up on index ", started.index, " (term ", started.term, " is over)");
+      return ErrWrongLeader;
+    }
   }
   if (value != nullptr) *value = std::move(waiter.value);
   return waiter.err;
@@ -181,7 +206,11 @@ void KVServer::ApplyCommand(const raft::ApplyMsg& msg) {
 
   if (op.Type == kPut || op.Type == kAppend) {
     auto last = lastSeq_.find(op.ClientId);
-    if (last == lastSeq_.end() || op.SeqNum > last->second) {
+    const bool fresh = last == lastSeq_.end() || op.SeqNum > last->second;
+    lab::log(lab::Topic::server, me_, "applies index ", msg.CommandIndex, ": C",
+             ShortId(op.ClientId), "#", op.SeqNum, " ", OpName(op.Type), "(", op.Key, ")",
+             fresh ? "" : " again: skipped");
+    if (fresh) {
       if (op.Type == kPut) {
         data_[op.Key] = op.Value;
       } else {
@@ -192,6 +221,10 @@ void KVServer::ApplyCommand(const raft::ApplyMsg& msg) {
   } else if (op.Type != kGet) {
     lab::fatal(Who() + ": command at index " + std::to_string(msg.CommandIndex) +
                " has unknown op type " + std::to_string(op.Type));
+  }
+  if (op.Type == kGet) {
+    lab::log(lab::Topic::server, me_, "applies index ", msg.CommandIndex, ": C",
+             ShortId(op.ClientId), "#", op.SeqNum, " Get(", op.Key, ")");
   }
   lastApplied_ = msg.CommandIndex;
   appliedBytesSinceSnapshot_ += msg.Command.size();
@@ -242,6 +275,8 @@ void KVServer::MaybeSnapshot() {
     index = lastApplied_;
     appliedBytesSinceSnapshot_ = 0;
   }
+  lab::log(lab::Topic::snapshot, me_, "kvserver snapshots through index ", index, " (",
+           snapshot.size(), " bytes)");
   // From the task that drains the apply channel, as the Raft tester does, and without
   // mu_: Raft takes its own lock, and the applier is the only task that changes the
   // state, so the snapshot still matches `index`.
@@ -288,6 +323,8 @@ void KVServer::InstallSnapshot(const lab::Bytes& snapshot, int index) {
   lastSeq_ = std::move(decoded.LastSeq);
   lastApplied_ = static_cast<int>(decoded.LastIncludedIndex);
   appliedBytesSinceSnapshot_ = 0;
+  lab::log(lab::Topic::snapshot, me_, "kvserver installs the snapshot through index ",
+           lastApplied_, " (", data_.size(), " keys)");
   // Whatever these handlers started is in the snapshot or lost; they cannot tell which,
   // and their clerks retry (duplicate detection drops what was applied).
   ResolveWaiters(lastApplied_, nullptr);
