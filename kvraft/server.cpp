@@ -10,11 +10,13 @@
 namespace kvraft {
 
 namespace {
+// STUDENT BEGIN 3A
 // For log lines: an op's name, and a clerk's id cut to a few digits.
 const char* OpName(int8_t type) {
   return type == 0 ? "Get" : type == 1 ? "Put" : type == 2 ? "Append" : "?";
 }
 int64_t ShortId(int64_t clientId) { return clientId % 10000; }
+// STUDENT END 3A
 }  // namespace
 
 std::shared_ptr<KVServer> StartKVServer(std::vector<lab::ClientEnd*> servers, int me,
