@@ -36,6 +36,7 @@ std::shared_ptr<Clerk> MakeClerk(std::vector<lab::ClientEnd*> servers) {
 std::string Clerk::Get([[maybe_unused]] const std::string& key) {
   std::string value;
   // STUDENT BEGIN 3A
+  // HANDOUT: lab::sleep(std::chrono::milliseconds(100));  // until Get sends its RPC
   GetArgs args;
   args.Key = key;
   args.ClientId = clientId_;
@@ -67,6 +68,7 @@ void Clerk::PutAppend([[maybe_unused]] const std::string& key,
                       [[maybe_unused]] const std::string& value,
                       [[maybe_unused]] const std::string& op) {
   // STUDENT BEGIN 3A
+  // HANDOUT: lab::sleep(std::chrono::milliseconds(100));  // until PutAppend sends its RPC
   PutAppendArgs args;
   args.Key = key;
   args.Value = value;
