@@ -36,11 +36,6 @@ std::string base_name(const char* path) {
   return std::string(slash == std::string_view::npos ? p : p.substr(slash + 1));
 }
 
-bool simulated_world() {
-  const char* sim = std::getenv("LAB_SIM");
-  return sim != nullptr && std::string_view(sim) == "1";
-}
-
 // Prints Go's failure shape after doctest's own report:
 //   --- FAIL: TestInitialElection2A (5.04s)
 //       raft_config.cpp:326: expected one leader, got none
@@ -64,7 +59,7 @@ struct GoStyleFailureListener : doctest::IReporter {
     }
     const auto seed = static_cast<unsigned long long>(lab::run_seed());
     const std::string rerun = cat("build/raft_test -tc=", r.test_name);
-    if (simulated_world()) {
+    if (lab::simulated()) {
       std::printf("    reproduce: LAB_SIM=1 LAB_SEED=%llu %s\n", seed, rerun.c_str());
     } else {
       std::printf("    seed: %llu; rerun: LAB_SEED=%llu %s (real time varies from run to "
@@ -86,7 +81,7 @@ REGISTER_LISTENER("go-style-failure", 1, GoStyleFailureListener);
 // Go prints this once per process; the simulated world runs one task at a time anyway.
 void warn_once_if_one_cpu() {
   static const bool warned = [] {
-    if (!simulated_world() && sysconf(_SC_NPROCESSORS_ONLN) < 2) {
+    if (!lab::simulated() && sysconf(_SC_NPROCESSORS_ONLN) < 2) {
       std::printf("warning: only one CPU, which may conceal locking bugs\n");
       std::fflush(stdout);
       return true;
