@@ -99,8 +99,10 @@ test_stress() {
     $s -b $fake 3A >$tmp/err.txt 2>&1; [ \$? -eq 2 ] && grep -q 'kv_test is not built' $tmp/err.txt"
 
   printf '2/%s machine-a\n1/%s machine-b\n' "$PWD/scripts/testdata/fake-ssh" "$PWD/scripts/testdata/fake-ssh" >"$tmp/hosts"
-  FAKE_SSH_LOG=$tmp/ssh.log $s -s -n 6 --sshloginfile "$tmp/hosts" -b $fake -o "$tmp/ssh" TestFlaky2A >"$tmp/ssh.txt" 2>&1
+  # Without SHELL in the environment (as under CI or cron), as GNU parallel's remote path needs one.
+  env -u SHELL FAKE_SSH_LOG="$tmp/ssh.log" $s -s -n 6 --sshloginfile "$tmp/hosts" -b $fake -o "$tmp/ssh" TestFlaky2A >"$tmp/ssh.txt" 2>&1
   check "stress: --sshloginfile spreads runs over the machines through ssh" bash -c "
+    cat $tmp/ssh.txt; cut -c1-80 $tmp/ssh.log
     grep -qE '^TestFlaky2A +6 +2 ' $tmp/ssh.txt && grep -q 'machine-a' $tmp/ssh.log && grep -q 'machine-b' $tmp/ssh.log &&
     [ -e $tmp/ssh/TestFlaky2A_3.log ]"
 
