@@ -147,15 +147,19 @@ void check_encodable() {
                 "...); }` listing every field (see the instantiation below for the type)");
 }
 
+// Appends the encoding of `value` to `out` (for callers that build bytes piecewise).
 template <class T>
-Bytes encode(const T& value) {
+void append_encoding(const T& value, Bytes& out) {
   check_encodable<T>();
   [[maybe_unused]] static const bool members_checked = detail::check_members_once(value);
+  VectorOutputArchive archive(out);
+  archive(value);
+}
+
+template <class T>
+Bytes encode(const T& value) {
   Bytes out;
-  {
-    VectorOutputArchive archive(out);
-    archive(value);
-  }
+  append_encoding(value, out);
   return out;
 }
 

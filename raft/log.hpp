@@ -9,6 +9,12 @@
 // AppendEntries consistency check and RequestVote's up-to-date check need no special
 // case for an empty log.
 //
+// Saving keeps the entries' encoded bytes between saves and encodes only the entries
+// appended since the last one: Raft saves its log on every change, and re-encoding it
+// whole would cost O(log length) per new entry, O(n²) over a run that never snapshots
+// (Lab 3A). The bytes are exactly cereal's encoding of (base_, entries_), so loading is
+// plain cereal.
+//
 // Threading: no locking of its own; Raft uses it only while holding its lock.
 #pragma once
 
@@ -63,7 +69,13 @@ class Log {
   }
 
   // Drops the entries from `index` on (a conflict, Figure 2 AppendEntries rule 3).
-  void TruncateFrom(int index) { entries_.resize(Position(index, base_ + 1)); }
+  void TruncateFrom(int index) {
+    entries_.resize(Position(index, base_ + 1));
+    if (offsets_.size() > entries_.size()) {
+      encoded_.resize(offsets_[entries_.size()]);
+      offsets_.resize(entries_.size());
+    }
+  }
 
   // Discards the entries through `index`, which the log holds, keeping the ones after
   // it: the service's snapshot now covers them (§7).
@@ -72,12 +84,14 @@ class Log {
     entries_.erase(entries_.begin(), entries_.begin() + static_cast<long>(position));
     entries_[0].Command.clear();  // the sentinel keeps only the term
     base_ = index;
+    ForgetEncoding();
   }
 
   // Discards the whole log: an installed snapshot covers everything through `index`.
   void ResetTo(int index, int term) {
     entries_.assign(1, LogEntry{term, {}});
     base_ = index;
+    ForgetEncoding();
   }
 
   // A description of what is wrong with a decoded log, or "" when it is well formed.
@@ -92,12 +106,29 @@ class Log {
     return "";
   }
 
+  // The same bytes as ar(base_, entries_), from the kept encoding.
   template <class Archive>
-  void serialize(Archive& ar) {
+  void save(Archive& ar) const {
+    for (size_t k = offsets_.size(); k < entries_.size(); k++) {
+      offsets_.push_back(encoded_.size());
+      lab::append_encoding(entries_[k], encoded_);
+    }
+    ar(base_, cereal::make_size_tag(static_cast<cereal::size_type>(entries_.size())));
+    ar(cereal::binary_data(encoded_.data(), encoded_.size()));
+  }
+
+  template <class Archive>
+  void load(Archive& ar) {
     ar(base_, entries_);
+    ForgetEncoding();
   }
 
  private:
+  void ForgetEncoding() {
+    encoded_.clear();
+    offsets_.clear();
+  }
+
   // Position of `index` in entries_, checking lowest <= index <= LastIndex(). A miss is
   // a bug in the caller, never a network input: every handler checks ranges first.
   size_t Position(int index, int lowest) const {
@@ -110,6 +141,9 @@ class Log {
 
   int base_ = 0;  // index of the sentinel: the snapshot's last included index
   std::vector<LogEntry> entries_;
+  // entries_[0 .. offsets_.size()) encoded back to back; entry k starts at offsets_[k].
+  mutable Bytes encoded_;
+  mutable std::vector<size_t> offsets_;
 };
 // STUDENT END 2B
 
