@@ -3,171 +3,34 @@
 // §12 lists and are marked "Port:" where they happen.
 #include "tester/kv_config.hpp"
 
-#include <doctest/doctest.h>
-
 #include <stdlib.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
-#include <string_view>
 
 namespace tester {
 
 namespace {
 
-// --- What the Go-style failure report needs from the running test ------------------
-// Set on the main thread only: by the doctest listener below (the test's name) and by
-// the config's destructor (the failure, the picture), then printed when doctest ends the
-// test case.
-struct TestReport {
-  std::string test_name;
-  std::string part;     // the doctest suite: "3A"
-  std::string failure;  // the first failure's message
-  std::string where;    // "kv_config.cpp:326", or empty when raised outside the tester
-  std::string picture;  // the history picture of a non-linearizable history
-};
-TestReport& report() {
-  static TestReport r;
-  return r;
-}
-
-std::string base_name(const char* path) {
-  std::string_view p(path);
-  const size_t slash = p.find_last_of('/');
-  return std::string(slash == std::string_view::npos ? p : p.substr(slash + 1));
-}
-
-// Prints Go's failure shape after doctest's own report:
-//   --- FAIL: TestBasic3A (16.04s)
-//       test_3_common.cpp:151: get wrong value, key 0, wanted: ...
-// then how to run the test again with the same seed, and the history picture if any.
-struct GoStyleFailureListener : doctest::IReporter {
-  explicit GoStyleFailureListener(const doctest::ContextOptions&) {}
-  void report_query(const doctest::QueryData&) override {}
-  void test_run_start() override {}
-  void test_run_end(const doctest::TestRunStats&) override {}
-  void test_case_start(const doctest::TestCaseData& data) override {
-    report() = TestReport{};
-    report().test_name = data.m_name;
-    report().part = data.m_test_suite ? data.m_test_suite : "";
-  }
-  void test_case_reenter(const doctest::TestCaseData&) override {}
-  void test_case_end(const doctest::CurrentTestCaseStats& stats) override {
-    const TestReport& r = report();
-    if (stats.testCaseSuccess || r.test_name.empty()) return;
-    std::printf("--- FAIL: %s (%.2fs)\n", r.test_name.c_str(), stats.seconds);
-    if (!r.failure.empty()) {
-      std::printf("    %s%s%s\n", r.where.c_str(), r.where.empty() ? "" : ": ", r.failure.c_str());
-    }
-    const auto seed = static_cast<unsigned long long>(lab::run_seed());
-    const std::string rerun =
-        r.part.empty() ? cat("build/kv_test -tc=", r.test_name)
-                       : cat("make test-", r.part, " RUN=", r.test_name);
-    if (lab::simulated()) {
-      std::printf("    reproduce: LAB_SIM=1 LAB_SEED=%llu %s\n", seed, rerun.c_str());
-    } else {
-      std::printf("    seed: %llu; rerun: LAB_SEED=%llu %s (real time varies from run to "
-                  "run; LAB_SIM=1 runs replay exactly from their seed)\n",
-                  seed, seed, rerun.c_str());
-    }
-    if (!r.picture.empty()) {
-      std::printf("    history picture: %s (open it in a browser)\n", r.picture.c_str());
-    }
-    std::printf("    debug: add VERBOSE=1 for Raft's trace on stderr\n");
-    std::fflush(stdout);
-  }
-  void test_case_exception(const doctest::TestCaseException&) override {}
-  void subcase_start(const doctest::SubcaseSignature&) override {}
-  void subcase_end() override {}
-  void log_assert(const doctest::AssertData&) override {}
-  void log_message(const doctest::MessageData&) override {}
-  void test_case_skipped(const doctest::TestCaseData&) override {}
-};
-REGISTER_LISTENER("go-style-failure", 1, GoStyleFailureListener);
-
-// Go prints this once per process; the simulated world runs one task at a time anyway.
-void warn_once_if_one_cpu() {
-  static const bool warned = [] {
-    if (!lab::simulated() && sysconf(_SC_NPROCESSORS_ONLN) < 2) {
-      std::printf("warning: only one CPU, which may conceal locking bugs\n");
-      std::fflush(stdout);
-      return true;
-    }
-    return false;
-  }();
-  (void)warned;
-}
-
-std::string world_name() {
-  const std::string& name = report().test_name;
-  return name.empty() ? std::string("kvraft tester") : name;
-}
-
 std::string server_name(int i) { return std::to_string(i); }
 
 }  // namespace
 
-// --- What the config shares with its 120-second watchdog timer ---------------------
-// Its own lock, taken after mu_ when both are held, never around a blocking call.
-
-struct KvConfig::Watchdog {
-  lab::Mutex mu;
-  lab::World* world = nullptr;  // null once the test is over: the timer must not fire
-  // What the test's tasks are waiting for (Get("3") by client 3, ...), by ticket.
-  std::map<uint64_t, std::string> awaiting;
-  uint64_t next_ticket = 0;
-  // The first failure raised through the config, and where.
-  std::string failure;
-  std::source_location where;
-};
-
-KvConfig::Awaiting::Awaiting(KvConfig& cfg, std::string what) : cfg_(cfg) {
-  lab::Lock lock(cfg_.watchdog_->mu);
-  ticket_ = cfg_.watchdog_->next_ticket++;
-  cfg_.watchdog_->awaiting[ticket_] = std::move(what);
-}
-
-KvConfig::Awaiting::~Awaiting() {
-  lab::Lock lock(cfg_.watchdog_->mu);
-  cfg_.watchdog_->awaiting.erase(ticket_);
-}
-
 // --- make_config and cleanup --------------------------------------------------------
 
 KvConfig::KvConfig(int n, bool unreliable, int maxraftstate)
-    : world_(world_name()),
+    : world_(test_world_name("kvraft tester")),
       n_(n),
       maxraftstate_(maxraftstate),
-      start_(lab::now()),
       kvservers_(static_cast<size_t>(n)),
       saved_(static_cast<size_t>(n)),
       endnames_(static_cast<size_t>(n)),
       rng_(lab::Rng::derived("tester")),
-      watchdog_(std::make_shared<Watchdog>()) {
+      guard_(world_) {
   warn_once_if_one_cpu();
   try {
-    // Port: Go checks the limit only in end() and cleanup(), so a hung test hangs the
-    // runner; a timer also fails the test at the limit, with the same message.
-    watchdog_->world = &world_;
-    watchdog_timer_ = lab::after(kTestTimeLimit, [watchdog = watchdog_] {
-      lab::Lock lock(watchdog->mu);
-      if (watchdog->world == nullptr || watchdog->world->failed()) return;
-      std::string awaiting;
-      for (const auto& [ticket, what] : watchdog->awaiting) {
-        awaiting += (awaiting.empty() ? "" : ", ") + what;
-      }
-      std::printf("info: the test reached its 120-second limit%s%s\n",
-                  awaiting.empty() ? "" : " while waiting in ", awaiting.c_str());
-      std::fflush(stdout);
-      if (watchdog->failure.empty()) {
-        watchdog->failure = "test took longer than 120 seconds";
-        watchdog->where = std::source_location::current();
-      }
-      watchdog->world->fail("test took longer than 120 seconds");
-    });
-
     // create a full set of KV servers.
     for (int i = 0; i < n_; i++) StartServer(i);
     ConnectAll();
@@ -186,21 +49,7 @@ KvConfig::~KvConfig() { cleanup(); }
 // every task the test started, so nothing leaks into the next test.
 void KvConfig::cleanup() noexcept {
   if (finished_.exchange(true)) return;
-  try {
-    // Go's checkTimeout() from cleanup(): a destructor cannot throw, so record it.
-    if (!world_.failed() && lab::now() - start_ > kTestTimeLimit) {
-      record_failure("test took longer than 120 seconds", std::source_location::current());
-      world_.fail("test took longer than 120 seconds");
-      FAIL_CHECK("test took longer than 120 seconds");
-    }
-  } catch (...) {
-  }
-
-  {
-    lab::Lock lock(watchdog_->mu);
-    watchdog_->world = nullptr;
-  }
-  if (watchdog_timer_) watchdog_timer_->cancel();
+  guard_.stop();
 
   // Kill every live server, without the tester lock (Kill takes the server's and the
   // Raft's locks). Kill closes the server's apply channel, which ends its applier.
@@ -227,44 +76,11 @@ void KvConfig::cleanup() noexcept {
   } catch (...) {
   }
 
-  // What the Go-style failure report prints (see GoStyleFailureListener).
-  if (world_.failed()) {
-    TestReport& r = report();
-    r.failure = world_.failure();
-    lab::Lock lock(watchdog_->mu);
-    if (!watchdog_->failure.empty() && watchdog_->failure == r.failure) {
-      r.where = cat(base_name(watchdog_->where.file_name()), ":", watchdog_->where.line());
-    }
-  }
-  if (!stragglers.empty()) {
-    std::string names;
-    for (const auto& name : stragglers) names += (names.empty() ? "" : ", ") + name;
-    const std::string message = cat(stragglers.size(),
-                                    " tasks still running after the test ended: ", names);
-    std::printf("info: %s\n", message.c_str());
-    std::fflush(stdout);
-    FAIL_CHECK(message);
-  }
-}
-
-void KvConfig::record_failure(const std::string& message, std::source_location where) {
-  lab::Lock lock(watchdog_->mu);
-  if (watchdog_->failure.empty() && !world_.failed()) {
-    watchdog_->failure = message;
-    watchdog_->where = where;
-  }
+  guard_.report_end(stragglers);
 }
 
 void KvConfig::fail(const std::string& message, std::source_location where) {
-  record_failure(message, where);
-  lab::fatal(message);
-}
-
-void KvConfig::checkTimeout() {
-  // enforce a two minute real-time limit on each test
-  if (!world_.failed() && lab::now() - start_ > kTestTimeLimit) {
-    fail("test took longer than 120 seconds");
-  }
+  guard_.fail(message, where);
 }
 
 // --- Servers and network ------------------------------------------------------------
@@ -531,7 +347,7 @@ void KvConfig::begin(const std::string& title) {
 // end a Test -- the fact that we got here means there was no failure. print the Passed
 // message, and some performance numbers.
 void KvConfig::end() {
-  checkTimeout();
+  guard_.checkTimeout();
   // A failure raised on another task while this thread was not blocked.
   if (world_.failed()) throw lab::Cancelled(world_.failure());
 

@@ -29,7 +29,7 @@
 #include "labrpc/runtime.hpp"
 #include "raft/persister.hpp"
 #include "tester/porcupine/kv.hpp"
-#include "tester/raft_config.hpp"  // tester::cat, kTestTimeLimit
+#include "tester/test_guard.hpp"
 
 #include <atomic>
 #include <cstdint>
@@ -117,18 +117,11 @@ class KvConfig {
   // Remembers the picture's path for the failure report.
   void set_picture(const std::string& path);
 
-  // Names, while it lives, what a task of the test waits for; the 120-second watchdog
-  // prints the names of everything still awaited.
-  class Awaiting {
+  // Names, while it lives, what a task of the test waits for; the 120-second limit's
+  // message names everything still awaited.
+  class Awaiting : public TestGuard::Awaiting {
    public:
-    Awaiting(KvConfig& cfg, std::string what);
-    ~Awaiting();
-    Awaiting(const Awaiting&) = delete;
-    Awaiting& operator=(const Awaiting&) = delete;
-
-   private:
-    KvConfig& cfg_;
-    uint64_t ticket_ = 0;
+    Awaiting(KvConfig& cfg, std::string what) : TestGuard::Awaiting(cfg.guard_, std::move(what)) {}
   };
 
  private:
@@ -137,8 +130,6 @@ class KvConfig {
   void ConnectClientUnlocked(kvraft::Clerk* ck, const std::vector<int>& to);
   void DisconnectClientUnlocked(kvraft::Clerk* ck, const std::vector<int>& from);
   std::string randstring(int length);  // under mu_
-  void checkTimeout();
-  void record_failure(const std::string& message, std::source_location where);
   void cleanup() noexcept;
 
   // The World first: destroyed last, after everything that runs on it.
@@ -147,7 +138,6 @@ class KvConfig {
 
   const int n_;
   const int maxraftstate_;
-  const lab::TimePoint start_;  // make_config time, for the 120-second limit
 
   mutable lab::Mutex mu_;
   std::vector<std::shared_ptr<kvraft::KVServer>> kvservers_;  // null while shut down
@@ -163,10 +153,8 @@ class KvConfig {
   int64_t rpcs0_ = 0;            // rpcTotal() at begin()
   std::atomic<int32_t> ops_{0};  // clerk Get/Put/Append calls since begin()
 
-  // Shared with the 120-second timer, which may outlive the config.
-  struct Watchdog;
-  std::shared_ptr<Watchdog> watchdog_;
-  std::optional<lab::Timer> watchdog_timer_;
+  // The 120-second limit and the failure report; after world_, which it watches.
+  TestGuard guard_;
 };
 
 // --- The operation wrappers of test_test.go ------------------------------------------

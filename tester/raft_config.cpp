@@ -3,98 +3,14 @@
 // §12 lists and are marked "Port:" where they happen.
 #include "tester/raft_config.hpp"
 
-#include <doctest/doctest.h>
-
-#include <unistd.h>
-
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
-#include <string_view>
 
 namespace tester {
 
 namespace {
-
-// --- What the Go-style failure report needs from the running test ------------------
-// Set on the main thread only: by the doctest listener below (the test's name) and by
-// the config's destructor (the failure), then printed when doctest ends the test case.
-struct TestReport {
-  std::string test_name;
-  std::string failure;  // the first failure's message
-  std::string where;    // "raft_config.cpp:326", or empty when raised outside the tester
-};
-TestReport& report() {
-  static TestReport r;
-  return r;
-}
-
-std::string base_name(const char* path) {
-  std::string_view p(path);
-  const size_t slash = p.find_last_of('/');
-  return std::string(slash == std::string_view::npos ? p : p.substr(slash + 1));
-}
-
-// Prints Go's failure shape after doctest's own report:
-//   --- FAIL: TestInitialElection2A (5.04s)
-//       raft_config.cpp:326: expected one leader, got none
-// then how to run the test again with the same seed.
-struct GoStyleFailureListener : doctest::IReporter {
-  explicit GoStyleFailureListener(const doctest::ContextOptions&) {}
-  void report_query(const doctest::QueryData&) override {}
-  void test_run_start() override {}
-  void test_run_end(const doctest::TestRunStats&) override {}
-  void test_case_start(const doctest::TestCaseData& data) override {
-    report() = TestReport{};
-    report().test_name = data.m_name;
-  }
-  void test_case_reenter(const doctest::TestCaseData&) override {}
-  void test_case_end(const doctest::CurrentTestCaseStats& stats) override {
-    const TestReport& r = report();
-    if (stats.testCaseSuccess || r.test_name.empty()) return;
-    std::printf("--- FAIL: %s (%.2fs)\n", r.test_name.c_str(), stats.seconds);
-    if (!r.failure.empty()) {
-      std::printf("    %s%s%s\n", r.where.c_str(), r.where.empty() ? "" : ": ", r.failure.c_str());
-    }
-    const auto seed = static_cast<unsigned long long>(lab::run_seed());
-    const std::string rerun = cat("build/raft_test -tc=", r.test_name);
-    if (lab::simulated()) {
-      std::printf("    reproduce: LAB_SIM=1 LAB_SEED=%llu %s\n", seed, rerun.c_str());
-    } else {
-      std::printf("    seed: %llu; rerun: LAB_SEED=%llu %s (real time varies from run to "
-                  "run; LAB_SIM=1 runs replay exactly from their seed)\n",
-                  seed, seed, rerun.c_str());
-    }
-    std::printf("    debug: add VERBOSE=1 for Raft's trace on stderr\n");
-    std::fflush(stdout);
-  }
-  void test_case_exception(const doctest::TestCaseException&) override {}
-  void subcase_start(const doctest::SubcaseSignature&) override {}
-  void subcase_end() override {}
-  void log_assert(const doctest::AssertData&) override {}
-  void log_message(const doctest::MessageData&) override {}
-  void test_case_skipped(const doctest::TestCaseData&) override {}
-};
-REGISTER_LISTENER("go-style-failure", 1, GoStyleFailureListener);
-
-// Go prints this once per process; the simulated world runs one task at a time anyway.
-void warn_once_if_one_cpu() {
-  static const bool warned = [] {
-    if (!lab::simulated() && sysconf(_SC_NPROCESSORS_ONLN) < 2) {
-      std::printf("warning: only one CPU, which may conceal locking bugs\n");
-      std::fflush(stdout);
-      return true;
-    }
-    return false;
-  }();
-  (void)warned;
-}
-
-std::string world_name() {
-  const std::string& name = report().test_name;
-  return name.empty() ? std::string("raft tester") : name;
-}
 
 std::string server_name(int i) { return std::to_string(i); }
 
@@ -140,75 +56,17 @@ std::ostream& operator<<(std::ostream& out, const Command& command) {
   return out << command.to_string();
 }
 
-// --- What the config shares with its 120-second watchdog timer ---------------------
-// Its own lock, taken after mu_ when both are held, never around a blocking call.
-
-struct RaftConfig::Watchdog {
-  lab::Mutex mu;
-  lab::World* world = nullptr;  // null once the test is over: the timer must not fire
-  // What the test's tasks are waiting for (checkOneLeader(), one(101), ...), by ticket.
-  std::map<uint64_t, std::string> awaiting;
-  uint64_t next_ticket = 0;
-  // The first failure raised through the config, and where.
-  std::string failure;
-  std::source_location where;
-};
-
-namespace {
-// Names, while it lives, what a helper waits for: the watchdog prints it at the limit.
-template <class Watchdog>
-class Awaiting {
- public:
-  Awaiting(Watchdog& watchdog, std::string what) : watchdog_(watchdog) {
-    lab::Lock lock(watchdog_.mu);
-    ticket_ = watchdog_.next_ticket++;
-    watchdog_.awaiting[ticket_] = std::move(what);
-  }
-  ~Awaiting() {
-    lab::Lock lock(watchdog_.mu);
-    watchdog_.awaiting.erase(ticket_);
-  }
-  Awaiting(const Awaiting&) = delete;
-  Awaiting& operator=(const Awaiting&) = delete;
-
- private:
-  Watchdog& watchdog_;
-  uint64_t ticket_ = 0;
-};
-}  // namespace
-
 // --- make_config and cleanup --------------------------------------------------------
 
 RaftConfig::RaftConfig(int n, bool unreliable, bool snapshot)
-    : world_(world_name()),
+    : world_(test_world_name("raft tester")),
       n_(n),
       snapshot_(snapshot),
-      start_(lab::now()),
       peers_(static_cast<size_t>(n)),
       rng_(lab::Rng::derived("tester")),
-      watchdog_(std::make_shared<Watchdog>()) {
+      guard_(world_) {
   warn_once_if_one_cpu();
   try {
-    // Port: Go checks the limit only in end() and cleanup(), so a hung test hangs the
-    // runner; a timer also fails the test at the limit, with the same message.
-    watchdog_->world = &world_;
-    watchdog_timer_ = lab::after(kTestTimeLimit, [watchdog = watchdog_] {
-      lab::Lock lock(watchdog->mu);
-      if (watchdog->world == nullptr || watchdog->world->failed()) return;
-      std::string awaiting;
-      for (const auto& [ticket, what] : watchdog->awaiting) {
-        awaiting += (awaiting.empty() ? "" : ", ") + what;
-      }
-      std::printf("info: the test reached its 120-second limit%s%s\n",
-                  awaiting.empty() ? "" : " while waiting in ", awaiting.c_str());
-      std::fflush(stdout);
-      if (watchdog->failure.empty()) {
-        watchdog->failure = "test took longer than 120 seconds";
-        watchdog->where = std::source_location::current();
-      }
-      watchdog->world->fail("test took longer than 120 seconds");
-    });
-
     setunreliable(unreliable);
     net_.LongDelays(true);
 
@@ -228,21 +86,7 @@ RaftConfig::~RaftConfig() { cleanup(); }
 // every task the test started, so nothing leaks into the next test.
 void RaftConfig::cleanup() noexcept {
   if (finished_.exchange(true)) return;
-  try {
-    // Go's checkTimeout() from cleanup(): a destructor cannot throw, so record it.
-    if (!world_.failed() && lab::now() - start_ > kTestTimeLimit) {
-      record_failure("test took longer than 120 seconds", std::source_location::current());
-      world_.fail("test took longer than 120 seconds");
-      FAIL_CHECK("test took longer than 120 seconds");
-    }
-  } catch (...) {
-  }
-
-  {
-    lab::Lock lock(watchdog_->mu);
-    watchdog_->world = nullptr;
-  }
-  if (watchdog_timer_) watchdog_timer_->cancel();
+  guard_.stop();
 
   // Kill every live Raft, without the tester lock (a Kill may wait for the Raft's lock).
   std::vector<std::shared_ptr<raft::Raft>> rafts;
@@ -273,45 +117,11 @@ void RaftConfig::cleanup() noexcept {
   } catch (...) {
   }
 
-  // What the Go-style failure report prints (see GoStyleFailureListener).
-  if (world_.failed()) {
-    TestReport& r = report();
-    r.failure = world_.failure();
-    lab::Lock lock(watchdog_->mu);
-    if (!watchdog_->failure.empty() && watchdog_->failure == r.failure) {
-      r.where = cat(base_name(watchdog_->where.file_name()), ":", watchdog_->where.line());
-    }
-  }
-  if (!stragglers.empty()) {
-    std::string names;
-    for (const auto& name : stragglers) names += (names.empty() ? "" : ", ") + name;
-    const std::string message = cat(stragglers.size(),
-                                    " tasks still running after the test ended: ", names);
-    std::printf("info: %s\n", message.c_str());
-    std::fflush(stdout);
-    FAIL_CHECK(message);
-  }
-}
-
-void RaftConfig::record_failure(const std::string& message, std::source_location where) {
-  lab::Lock lock(watchdog_->mu);
-  if (watchdog_->failure.empty() && !world_.failed()) {
-    watchdog_->failure = message;
-    watchdog_->where = where;
-  }
+  guard_.report_end(stragglers);
 }
 
 void RaftConfig::fail(const std::string& message, std::source_location where) {
-  record_failure(message, where);
-  world_.fail(message);  // this test's World, whichever task or thread fails it
-  lab::fatal(message);
-}
-
-void RaftConfig::checkTimeout() {
-  // enforce a two-minute real-time limit on each test
-  if (!world_.failed() && lab::now() - start_ > kTestTimeLimit) {
-    fail("test took longer than 120 seconds");
-  }
+  guard_.fail(message, where);
 }
 
 // --- crash1 and start1 --------------------------------------------------------------
@@ -647,7 +457,7 @@ raft::State RaftConfig::get_state(int i) {
 // that no other connected server thinks otherwise. Try a few times in case re-elections
 // are needed.
 int RaftConfig::checkOneLeader() {
-  Awaiting awaiting(*watchdog_, "checkOneLeader()");
+  TestGuard::Awaiting awaiting(guard_, "checkOneLeader()");
   for (int iter = 0; iter < 10; iter++) {
     lab::sleep(std::chrono::milliseconds(450 + rand_intn(100)));
 
@@ -738,7 +548,7 @@ std::pair<int, Command> RaftConfig::nCommitted(int index) {
 
 // wait waits for at least `count` servers to commit, but it doesn't wait forever.
 Command RaftConfig::wait(int index, int count, int start_term) {
-  Awaiting awaiting(*watchdog_, cat("wait(", index, ", ", count, ", ", start_term, ")"));
+  TestGuard::Awaiting awaiting(guard_, cat("wait(", index, ", ", count, ", ", start_term, ")"));
   lab::Duration to = std::chrono::milliseconds(10);
   for (int iters = 0; iters < 30; iters++) {
     if (nCommitted(index).first >= count) break;
@@ -773,7 +583,7 @@ Command RaftConfig::wait(int index, int count, int start_term) {
 // command several times, in case a leader fails just after Start(); without, it calls
 // Start() only once, to simplify the early 2B tests.
 int RaftConfig::one(const Command& command, int expected_servers, bool retry) {
-  Awaiting awaiting(*watchdog_, cat("one(", command.is_string() ? std::string("<string>") : command.to_string(), ")"));
+  TestGuard::Awaiting awaiting(guard_, cat("one(", command.is_string() ? std::string("<string>") : command.to_string(), ")"));
   const lab::Bytes encoded = command.encode();
   const lab::TimePoint t0 = lab::now();
   int starts = 0;
@@ -834,7 +644,7 @@ void RaftConfig::begin(const std::string& title) {
 // end ends a test: getting here means no failure so far. Prints the Passed line with
 // some performance numbers.
 void RaftConfig::end() {
-  checkTimeout();
+  guard_.checkTimeout();
   // A failure raised on another task while this thread was not blocked.
   if (world_.failed()) throw lab::Cancelled(world_.failure());
 

@@ -27,6 +27,7 @@
 #include "raft/api.hpp"
 #include "raft/persister.hpp"
 #include "raft/raft.hpp"
+#include "tester/test_guard.hpp"
 
 #include <atomic>
 #include <cstdint>
@@ -45,8 +46,6 @@ namespace tester {
 // The tester generously allows solutions to complete elections in one second (much
 // more than the paper's range of timeouts).
 inline constexpr lab::Duration kRaftElectionTimeout = std::chrono::milliseconds(1000);
-// Each test must finish within this long of make_config (Go: checkTimeout).
-inline constexpr lab::Duration kTestTimeLimit = std::chrono::seconds(120);
 // The snapshot applier snapshots after every SnapShotInterval-th command.
 inline constexpr int kSnapShotInterval = 10;
 // 2D: the largest Raft state (bytes) a peer may persist once it snapshots.
@@ -88,14 +87,6 @@ class Command {
 };
 
 std::ostream& operator<<(std::ostream& out, const Command& command);
-
-// Concatenates its arguments as operator<< prints them: cat("term ", t, " has ", n).
-template <class... Parts>
-std::string cat(const Parts&... parts) {
-  std::ostringstream out;
-  (out << ... << parts);
-  return out.str();
-}
 
 class RaftConfig {
  public:
@@ -179,9 +170,6 @@ class RaftConfig {
   [[noreturn]] void applyFailure(int i, const std::string& message,
                                  std::source_location where = std::source_location::current());
   lab::Bytes makeSnapshot(int i, int index);  // under mu_
-  void checkTimeout();
-  // Remembers the first failure raised through the config and where, for the report.
-  void record_failure(const std::string& message, std::source_location where);
   bool finished() const { return finished_.load(); }
   void cleanup() noexcept;
 
@@ -191,7 +179,6 @@ class RaftConfig {
 
   const int n_;
   const bool snapshot_;
-  const lab::TimePoint start_;  // make_config time, for the 120-second limit
 
   mutable lab::Mutex mu_;
   std::vector<Peer> peers_;
@@ -207,10 +194,8 @@ class RaftConfig {
   int64_t bytes0_ = 0;
   int maxIndex0_ = 0;
 
-  // Shared with the 120-second timer, which may outlive the config.
-  struct Watchdog;
-  std::shared_ptr<Watchdog> watchdog_;
-  std::optional<lab::Timer> watchdog_timer_;
+  // The 120-second limit and the failure report; after world_, which it watches.
+  TestGuard guard_;
 };
 
 }  // namespace tester

@@ -1,0 +1,113 @@
+// What the Raft and kvraft testers share around each test: the 120-second limit, the
+// first failure and where it was raised, and the Go-style report printed after doctest's:
+//   --- FAIL: TestInitialElection2A (5.04s)
+//       raft_config.cpp:326: expected one leader, got none
+// followed by the line that runs the test again with the same seed.
+//
+// Port: Go checks the limit only in end() and cleanup(), so a hung test hangs the runner;
+// here a timer also fails the test's World at the limit, with Go's message, and names
+// what the test was waiting for (Awaiting).
+//
+// The report is kept per process and written on the main thread only (by the doctest
+// listener and by the config's cleanup); the guard's own state has its own lock and may
+// be touched from any task.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <sstream>
+#include <source_location>
+#include <string>
+#include <vector>
+
+#include "labrpc/runtime.hpp"
+
+namespace tester {
+
+// Concatenates its arguments as operator<< prints them: cat("term ", t, " has ", n).
+template <class... Parts>
+std::string cat(const Parts&... parts) {
+  std::ostringstream out;
+  (out << ... << parts);
+  return out.str();
+}
+
+// Each test must finish within this long of make_config (Go: checkTimeout).
+inline constexpr lab::Duration kTestTimeLimit = std::chrono::seconds(120);
+
+// What the failure report prints for the running test case.
+struct TestReport {
+  std::string test_name;
+  std::string part;     // the doctest suite: "2A", "3B"
+  std::string failure;  // the first failure's message
+  std::string where;    // "raft_config.cpp:326", or empty when raised outside the tester
+  std::string picture;  // the history picture of a non-linearizable history
+};
+TestReport& report();
+
+// The running test case's name (a World's name), or `fallback` outside one.
+std::string test_world_name(const std::string& fallback);
+
+// Go's "warning: only one CPU, which may conceal locking bugs", once per process.
+void warn_once_if_one_cpu();
+
+class TestGuard {
+ public:
+  // Arms the limit: `limit` after now, `world` fails with Go's message ("test took
+  // longer than 120 seconds"). The world outlives the guard (the config declares it first).
+  explicit TestGuard(lab::World& world, lab::Duration limit = kTestTimeLimit);
+  ~TestGuard();
+  TestGuard(const TestGuard&) = delete;
+  TestGuard& operator=(const TestGuard&) = delete;
+
+  lab::TimePoint start() const { return start_; }
+
+  // Remembers the first failure raised through the config, and where, for the report.
+  void record_failure(const std::string& message, std::source_location where);
+  // Records the failure, fails the World (whichever task or thread calls) and throws.
+  [[noreturn]] void fail(const std::string& message, std::source_location where);
+  // Go's checkTimeout(): fails the test once it is past its limit.
+  void checkTimeout();
+
+  // Cleanup, before the test's tasks are stopped: Go's checkTimeout() from cleanup() (a
+  // destructor cannot throw, so the failure is recorded), then the timer is disarmed.
+  void stop() noexcept;
+  // Cleanup, after the World ended: fills the report of a failed test and fails the test
+  // case when tasks outlived it (their names, from World::end()).
+  void report_end(const std::vector<std::string>& stragglers);
+
+  // Names, while it lives, what a task of the test waits for (checkOneLeader(), Get("3")
+  // by client 3...): the limit's message lists everything still awaited.
+  class Awaiting {
+   public:
+    Awaiting(TestGuard& guard, std::string what);
+    ~Awaiting();
+    Awaiting(const Awaiting&) = delete;
+    Awaiting& operator=(const Awaiting&) = delete;
+
+   private:
+    TestGuard& guard_;
+    uint64_t ticket_ = 0;
+  };
+
+ private:
+  // Shared with the timer, which may fire while the guard goes away.
+  struct Shared {
+    lab::Mutex mu;
+    lab::World* world = nullptr;  // null once the test is over: the timer must not fire
+    std::map<uint64_t, std::string> awaiting;  // by ticket
+    uint64_t next_ticket = 0;
+    std::string failure;
+    std::source_location where;
+  };
+
+  lab::World& world_;
+  const lab::TimePoint start_;
+  const lab::Duration limit_;
+  const std::string limit_message_;
+  std::shared_ptr<Shared> shared_;
+  std::optional<lab::Timer> timer_;
+};
+
+}  // namespace tester
