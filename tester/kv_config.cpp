@@ -394,79 +394,60 @@ void KvConfig::set_picture(const std::string& path) {
 
 // --- The operation wrappers ---------------------------------------------------------
 
-void OpLog::Append(porcupine::KvOperation op) {
+void OpLog::Append(porcupine::KvDigestOperation op) {
   lab::Lock lock(mu_);
   operations_.push_back(std::move(op));
 }
 
-std::vector<porcupine::KvOperation> OpLog::Read() {
+std::vector<porcupine::KvDigestOperation> OpLog::Read() {
   lab::Lock lock(mu_);
   return operations_;
-}
-
-std::vector<porcupine::KvOperation> OpLog::Take() {
-  lab::Lock lock(mu_);
-  return std::exchange(operations_, {});
 }
 
 namespace {
 // The runtime clock's nanoseconds: one origin for every task of the process.
 int64_t now_ns() { return lab::now().time_since_epoch().count(); }
+
+// Runs one clerk operation for client `cli`, counted; with a log, also recorded with the
+// runtime clock's nanoseconds before the call and after its return.
+template <class Call>
+void run_op(KvConfig& cfg, OpLog* log, int cli, porcupine::KvInput input, Call call) {
+  static const char* const kNames[] = {"Get", "Put", "Append"};
+  KvConfig::Awaiting awaiting(cfg, cat(kNames[input.Op], "(\"", input.Key, "\") by client ", cli));
+  const int64_t start = now_ns();
+  porcupine::KvDigestOutput output = call();
+  const int64_t end = now_ns();
+  cfg.op();
+  if (log != nullptr) {
+    log->Append(porcupine::KvDigestOperation{cli, std::move(input), start, std::move(output), end});
+  }
+}
 }  // namespace
 
 // get/put/putappend that keep counts
 std::string Get(KvConfig& cfg, kvraft::Clerk& ck, const std::string& key, OpLog* log, int cli) {
-  KvConfig::Awaiting awaiting(cfg, cat("Get(\"", key, "\") by client ", cli));
-  const int64_t start = now_ns();
-  std::string v = ck.Get(key);
-  const int64_t end = now_ns();
-  cfg.op();
-  if (log != nullptr) {
-    porcupine::KvOperation op;
-    op.Input = porcupine::KvInput{0, key, ""};
-    op.Output = porcupine::KvOutput{v};
-    op.Call = start;
-    op.Return = end;
-    op.ClientId = cli;
-    log->Append(std::move(op));
-  }
+  std::string v;
+  run_op(cfg, log, cli, porcupine::KvInput{0, key, ""}, [&] {
+    v = ck.Get(key);
+    return porcupine::KvDigestOutput{porcupine::ValueDigest::Of(v)};
+  });
   return v;
 }
 
 void Put(KvConfig& cfg, kvraft::Clerk& ck, const std::string& key, const std::string& value,
          OpLog* log, int cli) {
-  KvConfig::Awaiting awaiting(cfg, cat("Put(\"", key, "\") by client ", cli));
-  const int64_t start = now_ns();
-  ck.Put(key, value);
-  const int64_t end = now_ns();
-  cfg.op();
-  if (log != nullptr) {
-    porcupine::KvOperation op;
-    op.Input = porcupine::KvInput{1, key, value};
-    op.Output = porcupine::KvOutput{};
-    op.Call = start;
-    op.Return = end;
-    op.ClientId = cli;
-    log->Append(std::move(op));
-  }
+  run_op(cfg, log, cli, porcupine::KvInput{1, key, value}, [&] {
+    ck.Put(key, value);
+    return porcupine::KvDigestOutput{};
+  });
 }
 
 void Append(KvConfig& cfg, kvraft::Clerk& ck, const std::string& key, const std::string& value,
             OpLog* log, int cli) {
-  KvConfig::Awaiting awaiting(cfg, cat("Append(\"", key, "\") by client ", cli));
-  const int64_t start = now_ns();
-  ck.Append(key, value);
-  const int64_t end = now_ns();
-  cfg.op();
-  if (log != nullptr) {
-    porcupine::KvOperation op;
-    op.Input = porcupine::KvInput{2, key, value};
-    op.Output = porcupine::KvOutput{};
-    op.Call = start;
-    op.Return = end;
-    op.ClientId = cli;
-    log->Append(std::move(op));
-  }
+  run_op(cfg, log, cli, porcupine::KvInput{2, key, value}, [&] {
+    ck.Append(key, value);
+    return porcupine::KvDigestOutput{};
+  });
 }
 
 }  // namespace tester

@@ -28,7 +28,7 @@
 #include "labrpc/labrpc.hpp"
 #include "labrpc/runtime.hpp"
 #include "raft/persister.hpp"
-#include "tester/porcupine/kv.hpp"
+#include "tester/porcupine/kv_digest.hpp"
 #include "tester/test_guard.hpp"
 
 #include <atomic>
@@ -163,17 +163,14 @@ class KvConfig {
 // task.
 class OpLog {
  public:
-  void Append(porcupine::KvOperation op);
-  // A copy of the operations so far (Go's Read).
-  std::vector<porcupine::KvOperation> Read();
-  // The operations so far, moved out; the log is left empty. Go's Read copies only
-  // string headers; here a copy would duplicate every value a Get returned (the history
-  // of a one-client test holds gigabytes of them), so the final check takes them.
-  std::vector<porcupine::KvOperation> Take();
+  void Append(porcupine::KvDigestOperation op);
+  // A copy of the operations so far (Go's Read). A get's result is kept as a digest
+  // (porcupine/kv_digest.hpp): whole values would make a one-client history O(n²) bytes.
+  std::vector<porcupine::KvDigestOperation> Read();
 
  private:
   lab::Mutex mu_;
-  std::vector<porcupine::KvOperation> operations_;
+  std::vector<porcupine::KvDigestOperation> operations_;
 };
 
 // Get/Put/Append through the clerk, counted; with a log, also recorded as client `cli`,

@@ -137,16 +137,16 @@ void checkConcurrentAppends(KvConfig& cfg, const std::string& v, const std::vect
   }
 }
 
-void checkLinearizable(KvConfig& cfg, const std::vector<porcupine::KvOperation>& history) {
+void checkLinearizable(KvConfig& cfg, const std::vector<porcupine::KvDigestOperation>& history) {
   const porcupine::KvCheck res =
-      porcupine::CheckKvOperationsVerbose(history, kLinearizabilityCheckTimeout);
+      porcupine::CheckKvDigestsVerbose(history, kLinearizabilityCheckTimeout);
   if (res.result == porcupine::CheckResult::Illegal) {
     const std::string path = cfg.make_picture_file();
     if (path.empty()) {
       std::printf("info: failed to create temp file for visualization\n");
     } else {
       try {
-        porcupine::VisualizeKv(history, res, path);
+        porcupine::VisualizeKvDigests(history, res, path);
         std::printf("info: wrote history visualization to %s\n", path.c_str());
         cfg.set_picture(path);
       } catch (const std::exception& e) {
@@ -312,7 +312,7 @@ void GenericTest(const std::string& part, int nclients, int nservers, bool unrel
     }
   }
 
-  checkLinearizable(cfg, shared->opLog.Take());
+  checkLinearizable(cfg, shared->opLog.Read());
 
   cfg.end();
 }

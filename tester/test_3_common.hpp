@@ -35,7 +35,7 @@ void checkConcurrentAppends(KvConfig& cfg, const std::string& v, const std::vect
 // Checks the history with the key/value model (verbose, kLinearizabilityCheckTimeout).
 // Illegal: writes the history picture, prints its path, fails with "history is not
 // linearizable". Unknown (timed out): says so and passes.
-void checkLinearizable(KvConfig& cfg, const std::vector<porcupine::KvOperation>& history);
+void checkLinearizable(KvConfig& cfg, const std::vector<porcupine::KvDigestOperation>& history);
 
 // Basic test is as follows: one or more clients submitting Append/Get operations to set
 // of servers for some period of time. After the period is over, test checks that all

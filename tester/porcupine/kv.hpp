@@ -8,8 +8,10 @@
 
 #include "labrpc/runtime.hpp"
 #include "tester/porcupine/checker.hpp"
+#include "tester/porcupine/visualize.hpp"
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -77,6 +79,43 @@ struct KvModel {
   std::string describe_state(const State& state) const;  // 'v'
   uint64_t hash(const State& state) const;
 };
+
+// Indices of `history` grouped by key, in sorted key order (porcupine's partitioning).
+template <class Op>
+std::vector<std::vector<size_t>> PartitionByKey(const std::vector<Op>& history) {
+  std::map<std::string, std::vector<size_t>> by_key;
+  for (size_t i = 0; i < history.size(); ++i) by_key[history[i].Input.Key].push_back(i);
+  std::vector<std::vector<size_t>> groups;
+  groups.reserve(by_key.size());
+  for (auto& [key, ops] : by_key) groups.push_back(std::move(ops));
+  return groups;
+}
+
+// The picture of a key/value history under `model` (KvModel or KvDigestModel): a block
+// per key. Without verbose information (check.info null) the history is drawn without
+// linearizations.
+template <class M, class Op>
+void VisualizeByKey(const M& model, const std::vector<Op>& history, const KvCheck& check,
+                    const std::string& path) {
+  LinearizationInfo fallback;
+  const LinearizationInfo* info = check.info.get();
+  if (info == nullptr) {
+    for (auto& ops : model.partition(history)) {
+      PartitionInfo part;
+      part.longest.assign(ops.size(), -1);
+      part.ops = std::move(ops);
+      part.result = check.result == CheckResult::Ok ? CheckResult::Ok : CheckResult::Unknown;
+      fallback.partitions.push_back(std::move(part));
+    }
+    info = &fallback;
+  }
+  VisualizationData data = ComputeVisualizationData(model, history, *info, check.result);
+  for (size_t p = 0; p < data.partitions.size(); ++p) {
+    const auto& ops = info->partitions[p].ops;
+    if (!ops.empty()) data.partitions[p].title = "key '" + history.at(ops[0]).Input.Key + "'";
+  }
+  WriteVisualization(data, path);
+}
 
 // Non-verbose checks: no timeout (true iff Ok), and with one.
 bool CheckKvOperations(const std::vector<KvOperation>& history);

@@ -2,6 +2,7 @@
 // (visualize.hpp): large legal and illegal histories, the parallel and sequential drivers
 // agreeing, and the HTML file.
 #include "tester/porcupine/kv.hpp"
+#include "tester/porcupine/kv_digest.hpp"
 #include "tester/porcupine/kv_generator.hpp"
 #include "tester/porcupine/visualize.hpp"
 
@@ -210,5 +211,82 @@ TEST_SUITE("porcupine") {
     const std::string page = read_file(path);
     CHECK(page.find("put('k', '1')") != std::string::npos);
     CHECK(page.find(in_json("get('j') -> 'x'")) != std::string::npos);
+  }
+  TEST_CASE("ValueDigest_extendsAsTheValueGrows") {
+    const ValueDigest whole = ValueDigest::Of("x 0 1 yx 0 2 y");
+    const ValueDigest grown = ValueDigest::Of("x 0 1 y").Then("x 0 2 y");
+    CHECK(grown == whole);
+    CHECK(grown.length == 14);
+    CHECK(grown.tail == "x 0 1 yx 0 2 y");
+    CHECK_FALSE(ValueDigest::Of("ab") == ValueDigest::Of("ba"));
+    CHECK_FALSE(ValueDigest::Of("") == ValueDigest::Of(std::string(1, '\0')));
+    // The tail keeps the last characters however the value was built.
+    std::string value;
+    ValueDigest built;
+    for (int j = 0; j < 500; ++j) {
+      const std::string piece = "x 3 " + std::to_string(j) + " y";
+      value += piece;
+      built = built.Then(piece);
+    }
+    const ValueDigest at_once = ValueDigest::Of(value);
+    CHECK(built == at_once);
+    CHECK(built.length == value.size());
+    CHECK(built.tail == value.substr(value.size() - ValueDigest::kTailLength));
+    CHECK(at_once.tail == built.tail);
+    CHECK(ValueDigest::Of(std::string(100, 'a')).tail == std::string(ValueDigest::kTailLength, 'a'));
+  }
+
+  TEST_CASE("CheckKvDigests_agreesWithWholeValues") {
+    for (int clients : {1, 10, 50}) {
+      for (bool illegal : {false, true}) {
+        const std::vector<KvOperation> h = generated(clients, illegal, 3);
+        std::vector<KvDigestOperation> digested;
+        for (const KvOperation& op : h) digested.push_back(Digest(op));
+        const CheckResult whole = CheckKvOperationsTimeout(h, 60s);
+        const KvCheck digests = CheckKvDigestsVerbose(digested, 60s);
+        CHECK_MESSAGE(digests.result == whole, clients, " clients, illegal=", illegal, ": ",
+                      to_string(digests.result), " vs ", to_string(whole));
+        CHECK(digests.result == (illegal ? CheckResult::Illegal : CheckResult::Ok));
+      }
+    }
+  }
+
+  TEST_CASE("CheckKvDigests_aLongOneClientHistoryIsQuick") {
+    // The shape that made whole-value histories O(n²): one client appending to its key and
+    // reading it back, 20,000 times; the value ends near 200 KB.
+    std::vector<KvDigestOperation> h;
+    ValueDigest value;
+    int64_t t = 0;
+    for (int j = 0; j < 20000; ++j) {
+      const std::string piece = "x 0 " + std::to_string(j) + " y";
+      h.push_back({0, {2, "0", piece}, t, {}, t + 5});
+      value = value.Then(piece);
+      h.push_back({0, {0, "0", ""}, t + 10, {value}, t + 15});
+      t += 20;
+    }
+    const lab::TimePoint t0 = lab::now();
+    const KvCheck check = CheckKvDigestsVerbose(h, 10s);
+    CHECK(check.result == CheckResult::Ok);
+    CHECK(std::chrono::duration<double>(lab::now() - t0).count() < 5.0);
+    // A stale read at the end is caught.
+    h.push_back({0, {0, "0", ""}, t + 10, {ValueDigest::Of("x 0 0 y")}, t + 15});
+    CHECK(CheckKvDigestsVerbose(h, 10s).result == CheckResult::Illegal);
+  }
+
+  TEST_CASE("VisualizeKvDigests_describesLongValuesByTheirEnd") {
+    TempDir dir;
+    const ValueDigest long_value = ValueDigest::Of(std::string(1000, 'v') + "the end");
+    const std::vector<KvDigestOperation> h = {
+        {0, {1, "k", "1"}, 0, {}, 10}, {1, {0, "k", ""}, 20, {long_value}, 30}};
+    const KvCheck check = CheckKvDigestsVerbose(h, 1s);
+    REQUIRE(check.result == CheckResult::Illegal);
+    const std::string description = KvDigestModel{}.describe_operation(h[1].Input, h[1].Output);
+    CHECK(description == "get('k') -> '…" + std::string(17, 'v') + "the end' (1007 chars)");
+    CHECK(KvDigestModel{}.describe_state(ValueDigest::Of("1")) == "'1'");
+    const std::string path = (dir.path / "digests.html").string();
+    VisualizeKvDigests(h, check, path);
+    const std::string page = read_file(path);
+    CHECK(page.find("\"result\":\"Illegal\"") != std::string::npos);
+    CHECK(page.find("(1007 chars)") != std::string::npos);
   }
 }
