@@ -30,10 +30,10 @@ std::pair<bool, KvModel::State> KvModel::step(const State& state, const KvInput&
   }
 }
 
-std::string KvModel::describe_operation(const KvInput& input, const KvOutput& output) const {
+std::string DescribeKvOperation(const KvInput& input, const std::string& quoted_output) {
   switch (input.Op) {
     case 0:
-      return "get('" + input.Key + "') -> '" + output.Value + "'";
+      return "get('" + input.Key + "') -> " + quoted_output;
     case 1:
       return "put('" + input.Key + "', '" + input.Value + "')";
     case 2:
@@ -41,6 +41,10 @@ std::string KvModel::describe_operation(const KvInput& input, const KvOutput& ou
     default:
       return "<invalid>";
   }
+}
+
+std::string KvModel::describe_operation(const KvInput& input, const KvOutput& output) const {
+  return DescribeKvOperation(input, "'" + output.Value + "'");
 }
 
 std::string KvModel::describe_state(const State& state) const { return "'" + state + "'"; }

@@ -80,6 +80,9 @@ struct KvModel {
   uint64_t hash(const State& state) const;
 };
 
+// get('k') -> <quoted_output>, put('k', 'v'), append('k', 'v'), else <invalid>.
+std::string DescribeKvOperation(const KvInput& input, const std::string& quoted_output);
+
 // Indices of `history` grouped by key, in sorted key order (porcupine's partitioning).
 template <class Op>
 std::vector<std::vector<size_t>> PartitionByKey(const std::vector<Op>& history) {

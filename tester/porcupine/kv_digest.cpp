@@ -71,16 +71,7 @@ std::pair<bool, KvDigestModel::State> KvDigestModel::step(const State& state,
 
 std::string KvDigestModel::describe_operation(const KvInput& input,
                                               const KvDigestOutput& output) const {
-  switch (input.Op) {
-    case 0:
-      return "get('" + input.Key + "') -> " + quoted_tail(output.Value);
-    case 1:
-      return "put('" + input.Key + "', '" + input.Value + "')";
-    case 2:
-      return "append('" + input.Key + "', '" + input.Value + "')";
-    default:
-      return "<invalid>";
-  }
+  return DescribeKvOperation(input, quoted_tail(output.Value));
 }
 
 std::string KvDigestModel::describe_state(const State& state) const { return quoted_tail(state); }
