@@ -10,6 +10,7 @@ shift
 passed=0
 failed=0
 status=0
+failures=()  # "binary: test case" of each failure, repeated at the end where CI shows it
 while [ $# -ge 2 ]; do
   binary=$1 args=$2
   shift 2
@@ -31,12 +32,25 @@ while [ $# -ge 2 ]; do
     failed=$((failed + f))
     [ "$f" -gt 0 ] && status=1
   fi
+  while IFS= read -r name; do
+    failures+=("$binary${sim:+ (simulated)}: $name")
+  done < <(grep -oE '^--- FAIL: [^ ]+' "$log" | cut -d' ' -f3)
+  if [ -n "$summary" ] && [ "${f:-0}" -gt 0 ] && ! grep -qE '^--- FAIL: ' "$log"; then
+    while IFS= read -r name; do
+      failures+=("$binary${sim:+ (simulated)}: $name")
+    done < <(grep -E '^TEST CASE: ' "$log" | sed -E 's/^TEST CASE: +//' | sort -u)
+  fi
   if [ -z "$summary" ] || { [ "$rc" -ne 0 ] && [ "${f:-0}" -eq 0 ]; }; then
     echo "run-tests: $binary $args ended with status $rc before reporting (crash or timeout)"
+    failures+=("$binary${sim:+ (simulated)}: ended with status $rc before reporting")
     failed=$((failed + 1))
     status=1
   fi
   rm -f "$log"
 done
+if [ ${#failures[@]} -gt 0 ]; then
+  echo "failed:"
+  printf '  %s\n' "${failures[@]}"
+fi
 echo "$passed passed, $failed failed"
 exit $status

@@ -3,7 +3,7 @@
 # stress runner and the grader (against fake test binaries, so they run in seconds and
 # can be made to fail on purpose), the handout generator (generation only; the build and
 # run of a handout is scripts/check-handout.sh). The last line is "tools: N passed, N failed".
-# usage: scripts/test-tools.sh [prettylog|stress|grade|handout ...]   (default: all)
+# usage: scripts/test-tools.sh [prettylog|stress|grade|handout|run_tests ...]   (default: all)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 data=scripts/testdata
@@ -207,8 +207,33 @@ test_handout() {
   done
 }
 
+# --- run-tests (the totals line CI reads) ----------------------------------------------
+test_run_tests() {
+  local bin=$tmp/run-bin
+  mkdir -p "$bin"
+  printf '#!/bin/bash\necho "TEST CASE:  TestRegression1"\necho "[doctest] test cases: 3 | 2 passed | 1 failed | 0 skipped"\nexit 1\n' >"$bin/doctest_fail"
+  printf '#!/bin/bash\necho "--- FAIL: TestBackup2B (3.00s)"\necho "[doctest] test cases: 3 | 2 passed | 1 failed | 0 skipped"\nexit 1\n' >"$bin/go_fail"
+  printf '#!/bin/bash\necho "[doctest] test cases: 5 | 5 passed | 0 failed | 0 skipped"\n' >"$bin/pass"
+  printf '#!/bin/bash\nkill -SEGV $$\n' >"$bin/crash"
+  chmod +x "$bin"/*
+  scripts/run-tests.sh "$bin" pass "" doctest_fail "" sim:go_fail "" crash "" >"$tmp/run.txt" 2>&1
+  echo "exit $?" >>"$tmp/run.txt"
+  check "run-tests: the last line sums the binaries, a crash counting as one failure" bash -c "
+    tail -n 2 $tmp/run.txt | head -n 1 | grep -qx '9 passed, 3 failed' && grep -qx 'exit 1' $tmp/run.txt"
+  check "run-tests: the failed tests are listed by binary just above the totals" bash -c "
+    cat $tmp/run.txt
+    grep -qx '  doctest_fail: TestRegression1' $tmp/run.txt &&
+    grep -qx '  go_fail (simulated): TestBackup2B' $tmp/run.txt &&
+    grep -qx '  crash: ended with status 139 before reporting' $tmp/run.txt"
+  scripts/run-tests.sh "$bin" pass "" >"$tmp/run-ok.txt" 2>&1
+  echo "exit $?" >>"$tmp/run-ok.txt"
+  check "run-tests: all passing exits 0 and lists nothing" bash -c "
+    tail -n 2 $tmp/run-ok.txt | head -n 1 | grep -qx '5 passed, 0 failed' && grep -qx 'exit 0' $tmp/run-ok.txt &&
+    ! grep -q '^failed:' $tmp/run-ok.txt"
+}
+
 want=("$@")
-[ ${#want[@]} -eq 0 ] && want=(prettylog stress grade handout)
+[ ${#want[@]} -eq 0 ] && want=(prettylog stress grade handout run_tests)
 for tool in "${want[@]}"; do
   if declare -f "test_$tool" >/dev/null; then "test_$tool"; else echo "test-tools: no tests for $tool" >&2; exit 2; fi
 done
