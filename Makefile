@@ -26,7 +26,7 @@ define configure
 endef
 
 .PHONY: deps build build-tsan build-asan test test-sim test-labrpc test-2 test-3 test-porcupine \
-        race asan bench bench-2 bench-sim bench-porcupine check-picture stress sim-stress grade \
+        race asan bench bench-2 bench-3 bench-sim bench-porcupine check-picture stress sim-stress grade \
         handout check-handout test-tools \
         check-rules format clean
 
@@ -144,10 +144,14 @@ bench: build
 
 # Lab 2: per part wall/CPU/RSS/RPCs (median of 3) and leader failover (200 trials).
 bench-2: build
-	@scripts/bench-raft.py --build build --runs 3
+	@scripts/bench-lab.py --build build --runs 3 --parts 2A,2B,2C,2D
 	@FAILOVER_TRIALS=200 build/raft_bench | grep '^leader failover'
 
 # The simulated world against the real one, seed sweeps, failover over many trials.
+# Lab 3: per part wall/CPU/RSS/RPCs/ops (median of 3).
+bench-3: build
+	@scripts/bench-lab.py --build build --runs 3 --parts 3A,3B
+
 bench-sim: build
 	@scripts/bench-sim.sh build 3 1000 1000 1
 

@@ -1,0 +1,70 @@
+#!/usr/bin/env python3
+"""Lab benchmark: per part, wall seconds, CPU seconds (user+sys), peak RSS, total RPCs
+and (Lab 3) client operations, the sums of the Passed lines, median of RUNS runs, beside
+the Go figures of issues 4 and 5 (2 cores, Go 1.19, 2022 harness, a strong 2021 student
+solution; reference tests only). Each part runs as its test binary alone.
+
+usage: scripts/bench-lab.py [--build build] [--runs 3] [--parts 2A,2B,2C,2D | 3A,3B]
+"""
+import argparse
+import os
+import re
+import statistics
+import subprocess
+import time
+
+GO = {  # wall s, CPU s, peak RSS MiB, RPCs, staff-solution RPCs
+    "2A": (12.9, 0.5, 12, 1211, 800),
+    "2B": (26.2, 1.1, 20, 3355, 2630),
+    "2C": (120.8, 9.3, 94, 30064, 26480),
+    "2D": (127.8, 4.2, 13, 7561, 3669),
+    "3A": (273.1, 124.0, 117, 172993, 58332),
+    "3B": (147.6, 26.0, 40, 168028, 85786),
+}
+# Go's totals cover the 2022 reference set; the later tests this port adds are excluded.
+EXTRAS = "TestFollowerFailure2B,TestLeaderFailure2B,TestSnapshotInit2D"
+# Raft: "... Passed --  time peers rpcs bytes cmds"; kvraft: "... Passed --  time peers rpcs ops".
+PASSED = re.compile(r"^  \.\.\. Passed -- +[\d.]+ +\d+ +(\d+) +(\d+)")
+
+
+def run_part(build, part):
+    if part.startswith("2"):
+        cmd = [f"{build}/raft_test", f"-ts={part}", f"-tce={EXTRAS}"]
+    else:
+        cmd = [f"{build}/kv_test", f"-ts={part}"]
+    start = time.monotonic()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    out = proc.stdout.read()
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.monotonic() - start
+    if status != 0:
+        raise SystemExit(f"{part} failed:\n{out[-3000:]}")
+    passed = [m for m in map(PASSED.match, out.splitlines()) if m]
+    rpcs = sum(int(m.group(1)) for m in passed)
+    ops = sum(int(m.group(2)) for m in passed) if part.startswith("3") else 0
+    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, rpcs, ops
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--build", default="build")
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--parts", default="2A,2B,2C,2D")
+    args = ap.parse_args()
+    parts = args.parts.split(",")
+    for part in parts:
+        if part not in GO:
+            raise SystemExit(f"bench-lab: unknown part {part} (2A..2D, 3A, 3B)")
+    print(f"median of {args.runs} runs; Go figures from issues 4 and 5\n")
+    print("| part | wall s (Go) | CPU s (Go) | peak RSS MiB (Go) | RPCs (Go / staff) | ops |")
+    print("| --- | --- | --- | --- | --- | --- |")
+    for part in parts:
+        runs = [run_part(args.build, part) for _ in range(args.runs)]
+        wall, cpu, rss, rpcs, ops = (statistics.median(col) for col in zip(*runs))
+        gw, gc, gr, grpc, staff = GO[part]
+        print(f"| {part} | {wall:.1f} ({gw}) | {cpu:.2f} ({gc}) | {rss:.1f} ({gr}) | "
+              f"{rpcs:.0f} ({grpc} / {staff}) | {f'{ops:.0f}' if ops else '–'} |", flush=True)
+
+
+if __name__ == "__main__":
+    main()
