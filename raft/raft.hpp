@@ -137,13 +137,17 @@ class Raft : public std::enable_shared_from_this<Raft> {
     // When anything was last sent to this follower; a heartbeat is due kHeartbeatInterval
     // after it.
     lab::TimePoint lastSent{};
+    // The LeaderCommit of the last AppendEntries sent to it: a follower that has every
+    // entry but not the commit index is told at once, not with the next heartbeat.
+    int commitSent = 0;
   };
 
   // replication.cpp; callers hold mu_.
   // Sends the follower what it lacks (AppendEntries, or InstallSnapshot when the entries
   // it needs are gone) on a new task. `tracked`: counts as the follower's in-flight RPC.
   void SendTo(int peer, bool tracked);
-  // Sends to `peer` if it lacks entries and no replication RPC to it is in flight.
+  // Sends to `peer` if it lacks entries or the commit index and no replication RPC to
+  // it is in flight.
   void MaybeReplicate(int peer);
   void HandleAppendEntriesReply(int peer, uint64_t rpcId, const AppendEntriesArgs& args,
                                 const AppendEntriesReply& reply);

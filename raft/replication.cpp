@@ -146,6 +146,7 @@ void Raft::SendTo(int peer, bool tracked) {
   args.PrevLogTerm = log_.TermAt(args.PrevLogIndex);
   args.Entries = log_.From(progress.nextIndex);
   args.LeaderCommit = commitIndex_;
+  progress.commitSent = commitIndex_;
   lab::go("raft-" + std::to_string(me_) + " AppendEntries to " + std::to_string(peer),
           [self = shared_from_this(), peer, rpcId, args = std::move(args)] {
             AppendEntriesReply reply;
@@ -163,8 +164,10 @@ void Raft::SendTo(int peer, bool tracked) {
 void Raft::MaybeReplicate(int peer) {
   if (role_ != Role::Leader || peer == me_) return;
   const Progress& progress = progress_[peer];
-  // Up to date: heartbeats carry leaderCommit to it.
-  if (progress.nextIndex > log_.LastIndex()) return;
+  // Nothing to tell it. A follower that lacks only the commit index is told now rather
+  // than by the next heartbeat: clients (and the tester's one()) wait until every peer
+  // has applied, so a heartbeat's delay would add up to kHeartbeatInterval to each.
+  if (progress.nextIndex > log_.LastIndex() && progress.commitSent >= commitIndex_) return;
   // One replication RPC in flight per follower; its reply sends whatever came since.
   if (progress.inflightId != 0 && lab::now() - progress.inflightSince < kReplicationPatience) {
     return;
@@ -196,11 +199,11 @@ void Raft::HandleAppendEntriesReply(int peer, uint64_t rpcId, const AppendEntrie
     // Figure 2, rules for leaders: "if successful: update nextIndex and matchIndex for
     // follower". Replies may come out of order, so neither moves backwards.
     const int match = args.PrevLogIndex + static_cast<int>(args.Entries.size());
+    progress.nextIndex = std::max(progress.nextIndex, match + 1);
     if (match > progress.matchIndex) {
       progress.matchIndex = match;
       AdvanceCommitIndex();
     }
-    progress.nextIndex = std::max(progress.nextIndex, match + 1);
   } else if (args.PrevLogIndex == progress.nextIndex - 1) {
     // "If AppendEntries fails because of log inconsistency: decrement nextIndex and
     // retry", skipping a whole term per round trip. A rejection of an older RPC (sent
@@ -245,6 +248,7 @@ void Raft::AdvanceCommitIndex() {
     commitIndex_ = n;
     lab::log(lab::Topic::commit, me_, "through ", n, " in term ", currentTerm_);
     applyCond_.notify_one();
+    for (int peer = 0; peer < static_cast<int>(peers_.size()); peer++) MaybeReplicate(peer);
   }
 }
 // STUDENT END 2B
