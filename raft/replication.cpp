@@ -1,12 +1,14 @@
 // Raft 2B: log replication (§5.3), the commit rule (§5.4.2), and the applier.
 //
 // How a leader sends: every AppendEntries carries all the entries the follower lacks
-// (from its nextIndex on), so heartbeats and replication are one message. Three things
+// (from its nextIndex on), so heartbeats and replication are one message. Four things
 // trigger a send to a follower:
 //   - Start, at once, unless a replication RPC to that follower is already in flight
 //     (the reply's handler then sends what arrived meanwhile, in one batch);
 //   - a reply, while the follower still lacks entries (after a rejection, or when Starts
 //     arrived during the round trip);
+//   - a new commit index, to a follower that has every entry but not that index (so it
+//     applies within a round trip, not a heartbeat interval, of the commit);
 //   - the ticker, when nothing was sent to the follower for kHeartbeatInterval.
 // So a command normally crosses the network once per follower, and a burst of Starts
 // costs a few RPCs, not one each.
