@@ -19,6 +19,10 @@ std::string base_name(const char* path) {
   return std::string(slash == std::string_view::npos ? p : p.substr(slash + 1));
 }
 
+long long whole_seconds(lab::Duration d) {
+  return static_cast<long long>(std::chrono::duration_cast<std::chrono::seconds>(d).count());
+}
+
 // "2A" ... "3B": a suite that `make test-<part>` runs.
 bool is_lab_part(const std::string& suite) {
   return suite.size() == 2 && suite[0] >= '2' && suite[0] <= '3' && suite[1] >= 'A' &&
@@ -101,21 +105,19 @@ TestGuard::TestGuard(lab::World& world, lab::Duration limit)
     : world_(world),
       start_(lab::now()),
       limit_(limit),
-      limit_message_(cat("test took longer than ",
-                         std::chrono::duration_cast<std::chrono::seconds>(limit).count(),
-                         " seconds")),
+      limit_message_(cat("test took longer than ", whole_seconds(limit), " seconds")),
       shared_(std::make_shared<Shared>()) {
   shared_->world = &world_;
-  const int64_t seconds = std::chrono::duration_cast<std::chrono::seconds>(limit).count();
-  timer_ = lab::after(limit, [shared = shared_, seconds, message = limit_message_] {
+  timer_ = lab::after(limit, [shared = shared_, seconds = whole_seconds(limit),
+                              message = limit_message_] {
     lab::Lock lock(shared->mu);
     if (shared->world == nullptr || shared->world->failed()) return;
     std::string awaiting;
     for (const auto& [ticket, what] : shared->awaiting) {
       awaiting += (awaiting.empty() ? "" : ", ") + what;
     }
-    std::printf("info: the test reached its %lld-second limit%s%s\n",
-                static_cast<long long>(seconds), awaiting.empty() ? "" : " while waiting in ",
+    std::printf("info: the test reached its %lld-second limit%s%s\n", seconds,
+                awaiting.empty() ? "" : " while waiting in ",
                 awaiting.c_str());
     std::fflush(stdout);
     if (shared->failure.empty()) {
