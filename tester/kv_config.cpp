@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <utility>
 
 namespace tester {
 
@@ -20,10 +21,11 @@ std::string server_name(int i) { return std::to_string(i); }
 
 // --- make_config and cleanup --------------------------------------------------------
 
-KvConfig::KvConfig(int n, bool unreliable, int maxraftstate)
+KvConfig::KvConfig(int n, bool unreliable, int maxraftstate, MakeKvService makeService)
     : world_(test_world_name("kvraft tester")),
       n_(n),
       maxraftstate_(maxraftstate),
+      makeService_(std::move(makeService)),
       kvservers_(static_cast<size_t>(n)),
       saved_(static_cast<size_t>(n)),
       endnames_(static_cast<size_t>(n)),
@@ -291,7 +293,7 @@ void KvConfig::StartServer(int i) {
   }
 
   auto srv = std::make_shared<lab::Server>();
-  srv->AddService(kvraft::MakeService(kv));
+  srv->AddService(makeService_(kv));
   srv->AddService(raft::MakeService(kv->rf()));
   net_.AddServer(server_name(i), srv);
 }

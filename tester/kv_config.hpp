@@ -33,6 +33,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -51,9 +52,16 @@ inline constexpr lab::Duration kLinearizabilityCheckTimeout = std::chrono::secon
 
 class KvConfig {
  public:
+  // What the network dispatches a server's "KVServer" calls to: kvraft::MakeService, or,
+  // to show that the checks catch a bug, a service with one planted in front of the server
+  // (tester/test_3_broken.cpp).
+  using MakeKvService =
+      std::function<std::shared_ptr<lab::Service>(std::shared_ptr<kvraft::KVServer>)>;
+
   // Go's make_config(t, n, unreliable, maxraftstate): a new World and network, n servers
   // started then connected, then the network made unreliable if asked; no long delays.
-  KvConfig(int n, bool unreliable, int maxraftstate);
+  KvConfig(int n, bool unreliable, int maxraftstate,
+           MakeKvService makeService = kvraft::MakeService);
   // Go's cleanup(), plus what Go leaves out: every task of the test is joined.
   ~KvConfig();
   KvConfig(const KvConfig&) = delete;
@@ -138,6 +146,7 @@ class KvConfig {
 
   const int n_;
   const int maxraftstate_;
+  const MakeKvService makeService_;
 
   mutable lab::Mutex mu_;
   std::vector<std::shared_ptr<kvraft::KVServer>> kvservers_;  // null while shut down
