@@ -3,7 +3,7 @@
 # Quick and silent when everything is present; says what it installs otherwise.
 set -euo pipefail
 
-packages=(g++ cmake ninja-build libuv1-dev libcereal-dev doctest-dev parallel python3-rich)
+packages=(g++ cmake ninja-build libuv1-dev libcereal-dev doctest-dev parallel python3-rich time)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
