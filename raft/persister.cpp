@@ -11,15 +11,15 @@ std::shared_ptr<Persister> Persister::Copy() const {
   return copy;
 }
 
-void Persister::SaveRaftState(const Bytes& state) {
+void Persister::SaveRaftState(Bytes state) {
   lab::Lock lock(mu_);
-  raft_state_ = state;
+  raft_state_ = std::move(state);
 }
 
-void Persister::SaveStateAndSnapshot(const Bytes& state, const Bytes& snapshot) {
+void Persister::SaveStateAndSnapshot(Bytes state, Bytes snapshot) {
   lab::Lock lock(mu_);
-  raft_state_ = state;
-  snapshot_ = snapshot;
+  raft_state_ = std::move(state);
+  snapshot_ = std::move(snapshot);
 }
 
 Bytes Persister::ReadRaftState() const {

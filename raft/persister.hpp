@@ -11,6 +11,7 @@
 #include "labrpc/runtime.hpp"
 
 #include <memory>
+#include <utility>
 
 namespace raft {
 
@@ -22,10 +23,13 @@ class Persister {
   // An independent Persister with the same contents.
   std::shared_ptr<Persister> Copy() const;
 
-  void SaveRaftState(const Bytes& state);
-  void SaveStateAndSnapshot(const Bytes& state, const Bytes& snapshot);
+  // By value: a caller that moves its bytes in saves without a copy.
+  void SaveRaftState(Bytes state);
+  void SaveStateAndSnapshot(Bytes state, Bytes snapshot);
   // 2023+ name for SaveStateAndSnapshot.
-  void Save(const Bytes& state, const Bytes& snapshot) { SaveStateAndSnapshot(state, snapshot); }
+  void Save(Bytes state, Bytes snapshot) {
+    SaveStateAndSnapshot(std::move(state), std::move(snapshot));
+  }
 
   Bytes ReadRaftState() const;
   Bytes ReadSnapshot() const;

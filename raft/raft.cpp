@@ -123,16 +123,19 @@ struct PersistedStateView {
 };
 // STUDENT END 2C
 
-void Raft::Persist() {
+void Raft::Persist([[maybe_unused]] bool snapshotChanged) {
   // STUDENT BEGIN 2C
-  const Bytes state = lab::encode(PersistedStateView{currentTerm_, votedFor_, log_});
-  // Once there is a snapshot, save it with every state: the Persister keeps what the last
-  // save gave it, and a restarted peer whose log starts after a snapshot needs that
-  // snapshot (TestSnapshotInit2D catches a state saved without it).
-  if (log_.SnapshotIndex() > 0) {
-    persister_->SaveStateAndSnapshot(state, snapshot_);
+  // Moved into the Persister: the state holds the whole log, and a copy per save is most
+  // of what persisting costs once logs are long (Lab 3A).
+  Bytes state = lab::encode(PersistedStateView{currentTerm_, votedFor_, log_});
+  // A new snapshot is saved with the state that starts after it, in one step: a peer
+  // restarted from a log that starts after a snapshot needs that snapshot
+  // (TestSnapshotInit2D). Otherwise the Persister keeps the snapshot it has, and copying
+  // it again with every save would cost as much as the store it holds.
+  if (snapshotChanged) {
+    persister_->SaveStateAndSnapshot(std::move(state), snapshot_);
   } else {
-    persister_->SaveRaftState(state);
+    persister_->SaveRaftState(std::move(state));
   }
   // STUDENT END 2C
 }

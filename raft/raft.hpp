@@ -99,10 +99,11 @@ class Raft : public std::enable_shared_from_this<Raft> {
   bool Killed() const { return dead_.load(); }
 
   // --- Persistence (2C), raft.cpp. Callers hold mu_. ---------------------------------
-  // Saves currentTerm, votedFor and the log (with its snapshot offset), and the snapshot
-  // once there is one. Called before answering any RPC or returning from Start after a
+  // Saves currentTerm, votedFor and the log (with its snapshot offset), and with them,
+  // atomically, the snapshot when it has just changed (the Persister keeps the last one
+  // it was given). Called before answering any RPC or returning from Start after a
   // change to them, as Figure 2 requires of "persistent state".
-  void Persist();
+  void Persist(bool snapshotChanged = false);
   // Restores what Persist saved; a fresh peer (empty state) starts blank.
   void ReadPersist(const Bytes& state);
 

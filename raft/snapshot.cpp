@@ -30,7 +30,7 @@ void Raft::Snapshot([[maybe_unused]] int index, [[maybe_unused]] Bytes snapshot)
   }
   log_.CompactTo(index);
   snapshot_ = std::move(snapshot);
-  Persist();
+  Persist(true);
   lab::log(lab::Topic::snapshot, me_, "log now (", log_.SnapshotIndex(), ", ", log_.LastIndex(),
            "]");
   // STUDENT END 2D
@@ -71,7 +71,7 @@ void Raft::InstallSnapshot([[maybe_unused]] const InstallSnapshotArgs& args,
   // Everything the snapshot covers is committed (the leader only snapshots what was
   // applied), and the applier will deliver it next, before any later command.
   commitIndex_ = args.LastIncludedIndex;
-  Persist();
+  Persist(true);
 
   // 8. Reset state machine using snapshot contents: the applier hands it to the service.
   ApplyMsg msg;
