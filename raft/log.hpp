@@ -12,8 +12,9 @@
 // Saving keeps the entries' encoded bytes between saves and encodes only the entries
 // appended since the last one: Raft saves its log on every change, and re-encoding it
 // whole would cost O(log length) per new entry, O(n²) over a run that never snapshots
-// (Lab 3A). The bytes are exactly cereal's encoding of (base_, entries_), so loading is
-// plain cereal.
+// (Lab 3A). For the same reason the bytes are shared with the Persister, not copied into
+// each save (lab::SharedBytes). The saved form is exactly cereal's encoding of
+// (base_, entries_), so loading is plain cereal.
 //
 // Threading: no locking of its own; Raft uses it only while holding its lock.
 #pragma once
@@ -23,6 +24,7 @@
 
 #include "labrpc/codec.hpp"
 #include "labrpc/runtime.hpp"
+#include "labrpc/shared_bytes.hpp"
 
 namespace raft {
 
@@ -53,6 +55,8 @@ class Log {
   int SnapshotIndex() const { return base_; }
   int SnapshotTerm() const { return entries_[0].Term; }
   int LastIndex() const { return base_ + static_cast<int>(entries_.size()) - 1; }
+  // How many entries the log holds, the sentinel included.
+  size_t Size() const { return entries_.size(); }
   int LastTerm() const { return entries_.back().Term; }
 
   // Term of the entry at `index`, for SnapshotIndex() <= index <= LastIndex().
@@ -72,7 +76,7 @@ class Log {
   void TruncateFrom(int index) {
     entries_.resize(Position(index, base_ + 1));
     if (offsets_.size() > entries_.size()) {
-      encoded_.resize(offsets_[entries_.size()]);
+      encoded_.Truncate(offsets_[entries_.size()]);
       offsets_.resize(entries_.size());
     }
   }
@@ -106,15 +110,17 @@ class Log {
     return "";
   }
 
-  // The same bytes as ar(base_, entries_), from the kept encoding.
-  template <class Archive>
-  void save(Archive& ar) const {
+  // The entries' encoding as cereal writes them after the vector's length, shared rather
+  // than copied: Persist hands it to the Persister with every save. Encodes only the
+  // entries appended since the last call.
+  lab::SharedBytes EncodedEntries() const {
+    Bytes fresh;
     for (size_t k = offsets_.size(); k < entries_.size(); k++) {
-      offsets_.push_back(encoded_.size());
-      lab::append_encoding(entries_[k], encoded_);
+      offsets_.push_back(encoded_.size() + fresh.size());
+      lab::append_encoding(entries_[k], fresh);
     }
-    ar(base_, cereal::make_size_tag(static_cast<cereal::size_type>(entries_.size())));
-    ar(cereal::binary_data(encoded_.data(), encoded_.size()));
+    encoded_.Append(fresh.data(), fresh.size());
+    return encoded_.Share();
   }
 
   template <class Archive>
@@ -125,7 +131,7 @@ class Log {
 
  private:
   void ForgetEncoding() {
-    encoded_.clear();
+    encoded_.Truncate(0);
     offsets_.clear();
   }
 
@@ -142,7 +148,7 @@ class Log {
   int base_ = 0;  // index of the sentinel: the snapshot's last included index
   std::vector<LogEntry> entries_;
   // entries_[0 .. offsets_.size()) encoded back to back; entry k starts at offsets_[k].
-  mutable Bytes encoded_;
+  mutable lab::AppendOnlyBytes encoded_;
   mutable std::vector<size_t> offsets_;
 };
 // STUDENT END 2B

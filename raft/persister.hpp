@@ -2,13 +2,15 @@
 // The tester hands each peer one; on a crash it swaps in a copy, so a killed instance
 // that is still running writes only into its old object.
 //
-// Thread-safe; saves store copies and reads return copies. Saving state and snapshot
-// together is atomic. The Persister holds opaque bytes: the reader decodes them with the
+// Thread-safe; reads return copies. Saving state and snapshot together is atomic. The
+// state can be saved in two pieces, the second shared rather than copied (Raft's
+// encoded log: see labrpc/shared_bytes.hpp); readers see the two as one. The Persister holds opaque bytes: the reader decodes them with the
 // codec, which reports corrupt or truncated bytes by type and offset.
 #pragma once
 
 #include "labrpc/codec.hpp"
 #include "labrpc/runtime.hpp"
+#include "labrpc/shared_bytes.hpp"
 
 #include <memory>
 #include <utility>
@@ -26,6 +28,9 @@ class Persister {
   // By value: a caller that moves its bytes in saves without a copy.
   void SaveRaftState(Bytes state);
   void SaveStateAndSnapshot(Bytes state, Bytes snapshot);
+  // The state is `head` followed by `tail`.
+  void SaveRaftState(Bytes head, lab::SharedBytes tail);
+  void SaveStateAndSnapshot(Bytes head, lab::SharedBytes tail, Bytes snapshot);
   // 2023+ name for SaveStateAndSnapshot.
   void Save(Bytes state, Bytes snapshot) {
     SaveStateAndSnapshot(std::move(state), std::move(snapshot));
@@ -38,7 +43,8 @@ class Persister {
 
  private:
   mutable lab::Mutex mu_;
-  Bytes raft_state_;
+  Bytes raft_state_;        // the state, or its first piece
+  lab::SharedBytes tail_;   // the rest of the state
   Bytes snapshot_;
 };
 

@@ -1,5 +1,6 @@
 // Unit tests of the Persister (LAB-SPEC §4): empty when fresh, copies in and out, the
-// state and snapshot saved together, Copy() independent, sizes, the 2023+ Save alias.
+// state and snapshot saved together, Copy() independent, sizes, the 2023+ Save alias,
+// the state saved in two pieces.
 #include "raft/persister.hpp"
 
 #include <doctest/doctest.h>
@@ -107,6 +108,30 @@ TEST_SUITE("persister") {
     c->SaveRaftState(bytes_of("restarted"));
     CHECK(p->ReadRaftState() == bytes_of("old instance"));
     CHECK(c->ReadSnapshot() == bytes_of("snap1"));
+  }
+
+  TEST_CASE("persister_state_in_two_pieces_reads_as_one") {
+    auto p = Persister::Make();
+    lab::AppendOnlyBytes log;
+    log.Append(bytes_of("entries").data(), 7);
+    p->SaveRaftState(bytes_of("head:"), log.Share());
+    CHECK(p->ReadRaftState() == bytes_of("head:entries"));
+    CHECK(p->RaftStateSize() == 12);
+    auto c = p->Copy();
+
+    // The writer goes on with its buffer: what was saved does not change.
+    log.Truncate(3);
+    log.Append(bytes_of("TRY").data(), 3);
+    CHECK(p->ReadRaftState() == bytes_of("head:entries"));
+    p->SaveStateAndSnapshot(bytes_of("h2:"), log.Share(), bytes_of("snap"));
+    CHECK(p->ReadRaftState() == bytes_of("h2:entTRY"));
+    CHECK(p->ReadSnapshot() == bytes_of("snap"));
+    CHECK(c->ReadRaftState() == bytes_of("head:entries"));
+
+    // A save in one piece drops the old second piece.
+    p->SaveRaftState(bytes_of("whole"));
+    CHECK(p->ReadRaftState() == bytes_of("whole"));
+    CHECK(p->RaftStateSize() == 5);
   }
 
   TEST_CASE("persister_copy_of_fresh_is_empty") {
