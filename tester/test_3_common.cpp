@@ -100,15 +100,40 @@ void spawn_clients_and_wait(KvConfig& cfg, int ncli, const ClientFn& fn) {
 
 std::string NextValue(const std::string& prev, const std::string& val) { return prev + val; }
 
+// Every occurrence starts with "x <clnt> ", followed by j's digits (j's own decimal form:
+// no sign, no leading zero) and " y".
+std::vector<std::pair<size_t, size_t>> appendOffsets(const std::string& v, int clnt, int count) {
+  constexpr size_t npos = std::string::npos;
+  std::vector<std::pair<size_t, size_t>> where(static_cast<size_t>(count), {npos, npos});
+  const std::string prefix = cat("x ", clnt, " ");
+  for (size_t at = v.find(prefix); at != npos; at = v.find(prefix, at + 1)) {
+    const size_t digits = at + prefix.size();
+    size_t end = digits;
+    int64_t j = 0;
+    while (end < v.size() && end - digits < 11 && v[end] >= '0' && v[end] <= '9') {
+      j = j * 10 + (v[end++] - '0');
+    }
+    const size_t n = end - digits;
+    if (n == 0 || n > 10 || (n > 1 && v[digits] == '0') || v.compare(end, 2, " y") != 0 ||
+        j >= count) {
+      continue;
+    }
+    auto& [first, last] = where[static_cast<size_t>(j)];
+    if (first == npos) first = at;
+    last = at;
+  }
+  return where;
+}
+
 void checkClntAppends(KvConfig& cfg, int clnt, const std::string& v, int count) {
+  const auto where = appendOffsets(v, clnt, count);
   int64_t lastoff = -1;
   for (int j = 0; j < count; j++) {
+    const auto [off, off1] = where[static_cast<size_t>(j)];
     const std::string wanted = cat("x ", clnt, " ", j, " y");
-    const size_t off = v.find(wanted);
     if (off == std::string::npos) {
       cfg.fail(cat(clnt, " missing element ", wanted, " in Append result ", v));
     }
-    const size_t off1 = v.rfind(wanted);
     if (off1 != off) cfg.fail(cat("duplicate element ", wanted, " in Append result"));
     if (static_cast<int64_t>(off) <= lastoff) {
       cfg.fail(cat("wrong order for element ", wanted, " in Append result"));
@@ -118,23 +143,7 @@ void checkClntAppends(KvConfig& cfg, int clnt, const std::string& v, int count) 
 }
 
 void checkConcurrentAppends(KvConfig& cfg, const std::string& v, const std::vector<int>& counts) {
-  const int nclients = static_cast<int>(counts.size());
-  for (int i = 0; i < nclients; i++) {
-    int64_t lastoff = -1;
-    for (int j = 0; j < counts[i]; j++) {
-      const std::string wanted = cat("x ", i, " ", j, " y");
-      const size_t off = v.find(wanted);
-      if (off == std::string::npos) {
-        cfg.fail(cat(i, " missing element ", wanted, " in Append result ", v));
-      }
-      const size_t off1 = v.rfind(wanted);
-      if (off1 != off) cfg.fail(cat("duplicate element ", wanted, " in Append result"));
-      if (static_cast<int64_t>(off) <= lastoff) {
-        cfg.fail(cat("wrong order for element ", wanted, " in Append result"));
-      }
-      lastoff = static_cast<int64_t>(off);
-    }
-  }
+  for (int i = 0; i < static_cast<int>(counts.size()); i++) checkClntAppends(cfg, i, v, counts[i]);
 }
 
 void checkLinearizable(KvConfig& cfg, const std::vector<porcupine::KvDigestOperation>& history) {

@@ -9,6 +9,7 @@
 
 #include <functional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace tester {
@@ -24,6 +25,12 @@ void spawn_clients_and_wait(KvConfig& cfg, int ncli, const ClientFn& fn);
 
 // predict effect of Append(k, val) if old value is prev.
 std::string NextValue(const std::string& prev, const std::string& val);
+
+// Where "x <clnt> <j> y" first and last occurs in v, for each j < count (npos: nowhere):
+// what v.find and v.rfind of each element say, found in one pass over v. Searching for
+// each element in turn costs O(count * |v|), and a fast server's one client makes tens of
+// thousands of appends: seconds per check.
+std::vector<std::pair<size_t, size_t>> appendOffsets(const std::string& v, int clnt, int count);
 
 // check that for a specific client all known appends are present in a value, and in
 // order

@@ -132,46 +132,88 @@ inline uint64_t op_key(uint64_t op) {
 // is mixed with the bitset's.
 inline uint64_t mix_state_hash(uint64_t h) { return h == 0 ? 0 : op_key(h ^ 0x5bd1e995ULL); }
 
+// The set of linearized operations: a bitset, plus the bounds of its compact form. The
+// search linearizes operations roughly in the order they happened, so the set is nearly
+// always "every operation up to some point, and a few after it": words below lo() are
+// all ones, words from hi() on all zero, and only the words between say which set it is.
+// The cache stores that span instead of the whole bitset, which for a one-client history
+// of n operations is O(1) words per configuration instead of n/64 (the one-client 3A and
+// 3B tests check ~60,000-operation partitions: ~500 MB of bitsets at full size).
+class OpSet {
+ public:
+  explicit OpSet(size_t ops) : words_((ops + 63) / 64, 0) {}
+
+  void toggle(int32_t op) {
+    const size_t w = static_cast<size_t>(op) >> 6;
+    words_[w] ^= uint64_t{1} << (op & 63);
+    if ((words_[w] >> (op & 63)) & 1) {  // added
+      if (w >= hi_) hi_ = w + 1;
+      while (lo_ < words_.size() && words_[lo_] == ~uint64_t{0}) ++lo_;
+    } else {  // removed
+      if (w < lo_) lo_ = w;
+      while (hi_ > 0 && words_[hi_ - 1] == 0) --hi_;
+    }
+  }
+
+  size_t lo() const { return lo_; }
+  size_t hi() const { return std::max(hi_, lo_); }
+  const uint64_t* span() const { return words_.data() + lo_; }  // hi() - lo() words
+
+ private:
+  std::vector<uint64_t> words_;
+  size_t lo_ = 0;  // the first word that is not all ones
+  size_t hi_ = 0;  // one past the last word that is not all zeros
+};
+
 // The configurations already visited: (set of linearized operations, state) pairs.
 // Porcupine keys its map by the popcount XOR-ed with the bitset's words, recomputed over
 // the whole bitset at each lookup; here the key is the XOR of a random key per linearized
 // operation (Zobrist hashing), kept up to date in O(1) as operations are linearized and
 // undone, and with fewer collisions. When the model hashes its states (model.hpp), the
 // state's hash is mixed in, so that the many states met with one bitset (e.g. appends in
-// different orders) are told apart without comparing them. A hit still needs equal
-// bitsets and equal states.
+// different orders) are told apart without comparing them. A hit still needs equal sets
+// and equal states.
 //
 // Entry e's state is the search's adopted state e + 1 (every insert adopts one state, in
 // order; state 0 is the initial one), so entries store no state. The table keeps each
-// entry's full hash beside its index, so a probe reads entry data only on a hash match;
-// bitsets live in fixed-size blocks, so growing never copies them.
+// entry's full hash beside its index, so a probe reads entry data only on a hash match.
+// Entries store their set in compact form (OpSet) in fixed-size blocks, so growing never
+// copies them.
 class VisitedCache {
  public:
-  explicit VisitedCache(size_t words)
-      : words_(words), per_block_(std::max<size_t>(1, kBlockWords / std::max<size_t>(words, 1))),
-        slots_(1024), mask_(1023) {}
+  VisitedCache() : slots_(1024), mask_(1023) {}
 
-  // The entry equal to (hash, bits, state), or -1. state_equal(e) compares entry e's
+  // The entry equal to (hash, set, state), or -1. state_equal(e) compares entry e's
   // state with the candidate's.
   template <class Equal>
-  int64_t find(uint64_t hash, const uint64_t* bits, Equal&& state_equal) const {
+  int64_t find(uint64_t hash, const OpSet& set, Equal&& state_equal) const {
+    const uint64_t header = Header(set);
+    const size_t len = set.hi() - set.lo();
     for (size_t i = hash & mask_;; i = (i + 1) & mask_) {
       const Slot& slot = slots_[i];
       if (slot.entry == 0) return -1;
       if (slot.hash != hash) continue;
       const uint32_t e = slot.entry - 1;
-      if (std::memcmp(entry_bits(e), bits, words_ * sizeof(uint64_t)) == 0 && state_equal(e)) {
+      const uint64_t* stored = entry_data(e);
+      if (stored[0] == header && std::memcmp(stored + 1, set.span(), len * sizeof(uint64_t)) == 0 &&
+          state_equal(e)) {
         return static_cast<int64_t>(e);
       }
     }
   }
 
-  void insert(uint64_t hash, const uint64_t* bits) {
+  void insert(uint64_t hash, const OpSet& set) {
     if ((size_ + 1) * 2 > slots_.size()) grow();
     const uint32_t e = static_cast<uint32_t>(size_++);
-    if (e % per_block_ == 0) blocks_.emplace_back(per_block_ * words_);
-    std::memcpy(blocks_.back().data() + (e % per_block_) * words_, bits,
-                words_ * sizeof(uint64_t));
+    const size_t len = set.hi() - set.lo();
+    if (blocks_.empty() || blocks_.back().size() + 1 + len > blocks_.back().capacity()) {
+      blocks_.emplace_back();
+      blocks_.back().reserve(std::max(kBlockWords, 1 + len));
+    }
+    std::vector<uint64_t>& block = blocks_.back();
+    where_.push_back({static_cast<uint32_t>(blocks_.size() - 1), static_cast<uint32_t>(block.size())});
+    block.push_back(Header(set));
+    block.insert(block.end(), set.span(), set.span() + len);
     place({hash, e + 1});
   }
 
@@ -183,8 +225,16 @@ class VisitedCache {
     uint64_t hash = 0;
     uint32_t entry = 0;  // entry + 1; 0 = empty
   };
-  const uint64_t* entry_bits(uint32_t e) const {
-    return blocks_[e / per_block_].data() + (e % per_block_) * words_;
+  struct Where {
+    uint32_t block;
+    uint32_t offset;  // of the entry's header word; its span follows
+  };
+  // The compact form's bounds in one word: lo, and the span's length.
+  static uint64_t Header(const OpSet& set) {
+    return (static_cast<uint64_t>(set.lo()) << 32) | (set.hi() - set.lo());
+  }
+  const uint64_t* entry_data(uint32_t e) const {
+    return blocks_[where_[e].block].data() + where_[e].offset;
   }
   void place(Slot slot) {
     size_t i = slot.hash & mask_;
@@ -200,10 +250,9 @@ class VisitedCache {
     }
   }
 
-  size_t words_;
-  size_t per_block_;  // bitsets per block
   size_t size_ = 0;
-  std::vector<std::vector<uint64_t>> blocks_;
+  std::vector<std::vector<uint64_t>> blocks_;  // reserved up front: never reallocated
+  std::vector<Where> where_;                   // per entry
   std::vector<Slot> slots_;  // open addressing, linear probing, load <= 1/2
   size_t mask_;
 };
@@ -267,12 +316,12 @@ class PartitionSearch final : public PartitionJob {
           w.toggle(op);
           const State& candidate = stepped.second;
           const uint64_t key = w.hash ^ mix_state_hash(model_hash(model, candidate));
-          const bool seen = w.cache.find(key, w.linearized.data(), [&](uint32_t e) {
+          const bool seen = w.cache.find(key, w.linearized, [&](uint32_t e) {
                               return model_equal(model, w.states[e + 1], candidate);
                             }) >= 0;
           if (!seen) {
             w.states.push_back(std::move(stepped.second));
-            w.cache.insert(key, w.linearized.data());
+            w.cache.insert(key, w.linearized);
             w.stack.push_back({node, w.state});
             w.state = static_cast<int32_t>(w.states.size() - 1);
             if (control.verbose) w.longest.push(op);
@@ -315,8 +364,7 @@ class PartitionSearch final : public PartitionJob {
   struct Walk {
     Walk(const PartitionSearch& search, const SearchControl& control)
         : list(make_entry_list(search.calls_, search.returns_)),
-          cache((search.size() + 63) / 64),
-          linearized((search.size() + 63) / 64, 0),
+          linearized(search.size()),
           longest(control.verbose ? search.size() : 0),
           pacer(control),
           node(list.next[list.head]) {
@@ -341,7 +389,7 @@ class PartitionSearch final : public PartitionJob {
       prev[next[call]] = call;
     }
     void toggle(int32_t op) {
-      linearized[op >> 6] ^= uint64_t{1} << (op & 63);
+      linearized.toggle(op);
       hash ^= op_key(static_cast<uint64_t>(op));
     }
 
@@ -351,7 +399,7 @@ class PartitionSearch final : public PartitionJob {
     std::deque<State> states;
     int32_t state = 0;
     VisitedCache cache;
-    std::vector<uint64_t> linearized;
+    OpSet linearized;
     uint64_t hash = 0;
     std::vector<Frame> stack;
     LongestPrefixes longest;
