@@ -1,12 +1,13 @@
 // Raft 2A: leader election (§5.2), with the election restriction of §5.4.1.
 //
-// The ticker task wakes every kTickInterval: a follower or candidate whose election
+// The ticker task wakes when something is due: a follower or candidate whose election
 // timeout passed starts an election; a leader sends a heartbeat to each follower it has
 // sent nothing for kHeartbeatInterval. Votes are requested on one task per peer, and
 // each reply is counted under mu_ if it still belongs to the current election.
 //
 // Threading: the handler and the ticker take mu_; the other functions here are called
 // with mu_ held and never block.
+#include <algorithm>
 #include <string>
 
 #include "labrpc/log.hpp"
@@ -16,24 +17,34 @@ namespace raft {
 
 void Raft::Ticker() {
   // STUDENT BEGIN 2A
+  // Sleeps until the next thing is due (a heartbeat, the election timeout) rather than
+  // polling every few milliseconds: on a quiet cluster the ticker is most of what a peer
+  // does, and each wake-up costs a thread switch. A deadline that moved later meanwhile
+  // (a heartbeat reset the election timer) only means one more wait.
+  lab::Lock lock(mu_);
   while (!Killed()) {
-    lab::sleep(kTickInterval);
-    lab::Lock lock(mu_);
     const lab::TimePoint now = lab::now();
+    lab::TimePoint wake = lab::TimePoint::max();
     if (role_ == Role::Leader) {
       // Heartbeats prevent election timeouts (§5.2). Each follower has its own clock:
       // a follower that just got entries needs no heartbeat yet.
       for (int peer = 0; peer < static_cast<int>(peers_.size()); peer++) {
-        if (peer != me_ && now - progress_[peer].lastSent >= kHeartbeatInterval) {
+        if (peer == me_) continue;
+        if (now - progress_[peer].lastSent >= kHeartbeatInterval) {
           SendTo(peer, /*tracked=*/false);
         }
+        wake = std::min(wake, progress_[peer].lastSent + kHeartbeatInterval);
       }
     } else if (now >= electionDeadline_) {
       // Figure 2, rules for followers: "if election timeout elapses without receiving
       // AppendEntries RPC from current leader or granting vote to candidate: convert to
       // candidate"; for candidates: "if election timeout elapses: start new election".
       StartElection();
+      continue;  // it reset the timer (or, in a one-peer cluster, made us leader)
+    } else {
+      wake = electionDeadline_;
     }
+    tickerCond_.wait_until(lock, wake);
   }
   // STUDENT END 2A
 }
@@ -125,6 +136,7 @@ void Raft::BecomeLeader() {
   Progress initial;
   initial.nextIndex = log_.LastIndex() + 1;
   progress_.assign(peers_.size(), initial);
+  tickerCond_.notify_all();  // the ticker now has heartbeats to schedule
   // "Upon election: send initial empty AppendEntries RPCs (heartbeat) to each server";
   // this claims leadership before any follower times out.
   for (int peer = 0; peer < static_cast<int>(peers_.size()); peer++) {

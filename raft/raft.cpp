@@ -87,10 +87,11 @@ State Raft::GetState() {
 
 void Raft::Kill() {
   dead_.store(true);
-  // Wake the applier so that it sees the flag; the ticker checks it every tick and RPC
-  // tasks when their call returns.
+  // Wake the applier and the ticker so that they see the flag; RPC tasks check it when
+  // their call returns.
   lab::Lock lock(mu_);
   applyCond_.notify_all();
+  tickerCond_.notify_all();
 }
 
 // --- Persistence (2C) --------------------------------------------------------------------

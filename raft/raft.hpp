@@ -59,8 +59,6 @@ inline constexpr lab::Duration kHeartbeatInterval = 100ms;
 // round inside the tester's one second.
 inline constexpr lab::Duration kElectionTimeoutMin = 300ms;
 inline constexpr lab::Duration kElectionTimeoutMax = 500ms;
-// How often the ticker wakes to check its timers; it bounds their jitter.
-inline constexpr lab::Duration kTickInterval = 10ms;
 // STUDENT END 2A
 // STUDENT BEGIN 2B
 // A replication RPC still unanswered after this long is presumed lost: the next Start or
@@ -179,6 +177,9 @@ class Raft : public std::enable_shared_from_this<Raft> {
   // Signalled when the applier may have work: commitIndex_ rose, a snapshot was
   // installed, or the peer was killed.
   lab::CondVar applyCond_;
+  // Signalled when the ticker must look again before its next deadline: this peer became
+  // leader (heartbeats are due), or was killed.
+  lab::CondVar tickerCond_;
 
   lab::Rng rng_;  // this peer's random stream (election timeouts), derived from the seed
 
