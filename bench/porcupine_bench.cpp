@@ -1,6 +1,10 @@
 // The linearizability checker on key/value histories shaped like porcupine's kv test data
 // (1, 10 and 50 clients, ok and illegal; kv_generator.hpp), beside the Go anchors.
 // usage: porcupine_bench [RUNS] [SEED]    (defaults: 3 runs, seed 1)
+//        porcupine_bench --log FILE... [--runs RUNS]   the same rows for key/value logs in
+//            porcupine's test-data format (kv_log.hpp), e.g. its own c10-ok.txt, c50-ok.txt
+//        porcupine_bench --generate CLIENTS [SEED] [--illegal]   prints a generated history
+//            in that format (to compare its shape with porcupine's files)
 //        porcupine_bench --picture PATH [CLIENTS]   writes the picture of an illegal
 //                                                   generated history (default 5 clients)
 // Prints one table: per scenario the operations, the answer, the median wall time of RUNS
@@ -14,12 +18,17 @@
 #include "tester/porcupine/checker.hpp"
 #include "tester/porcupine/kv.hpp"
 #include "tester/porcupine/kv_generator.hpp"
+#include "tester/porcupine/kv_log.hpp"
 
 #include <unistd.h>
 
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <stdexcept>
 #include <map>
 #include <memory>
 #include <string>
@@ -141,13 +150,123 @@ int write_picture(const std::string& path, int clients) {
   return check.result == CheckResult::Illegal ? 0 : 1;
 }
 
+// One row of the table: checks `history` (by key, with 2 workers and with 1; or as one
+// state, once, with a time limit), prints the figures; false when the answer is not
+// `expected` ("Ok", "Illegal", or "" for either).
+bool row(const std::string& name, const std::vector<KvOperation>& history, bool partitioned,
+         double go_ms, int runs, const std::string& expected) {
+  Measure m, one;
+  if (partitioned) {
+    CheckOptions parallel, sequential;
+    sequential.workers = 1;
+    m = measure(porcupine::KvModel{}, history, runs, parallel);
+    one = measure(porcupine::KvModel{}, history, runs, sequential);
+  } else {
+    // One state for all keys is far slower (and the generated histories are harder than
+    // porcupine's files, see docs/benchmarks.md): one run, with a time limit.
+    CheckOptions limited;
+    limited.timeout = std::chrono::seconds(60);
+    m = measure(KvWholeMapModel{}, history, 1, limited);
+    one = m;  // one partition: one worker either way
+  }
+  const bool as_expected = expected.empty() || porcupine::to_string(m.result) == expected ||
+                           m.result == CheckResult::Unknown;
+  char go[32] = "-", ratio[32] = "-";
+  if (go_ms > 0) {
+    std::snprintf(go, sizeof go, "%.0f", go_ms);
+    std::snprintf(ratio, sizeof ratio, "%.1fx", go_ms / m.median_ms);
+  }
+  std::printf("%-32s %6zu %8s %11.2f %11.2f %9s %11s %9llu%s\n", name.c_str(), m.ops,
+              porcupine::to_string(m.result), m.median_ms, one.median_ms, go, ratio,
+              static_cast<unsigned long long>(m.steps), as_expected ? "" : "  UNEXPECTED");
+  std::fflush(stdout);
+  return as_expected;
+}
+
+void print_header(const std::string& what, int runs) {
+  std::printf("porcupine checker, %s, %d runs per row (median)\n", what.c_str(), runs);
+  std::printf("%-32s %6s %8s %11s %11s %9s %11s %9s\n", "history", "ops", "answer", "ours ms",
+              "1 worker ms", "Go ms", "speed-up", "steps");
+}
+
+void print_footer() {
+  std::printf("(ours: %d workers where partitioned; speed-up = Go ms / ours ms)\n",
+              std::max(1, std::min(2, static_cast<int>(sysconf(_SC_NPROCESSORS_ONLN)))));
+}
+
+// Go's figures for porcupine's own files, by file name and mode (the anchors).
+double go_anchor(const std::string& file, bool partitioned) {
+  static const std::map<std::pair<std::string, bool>, double> anchors = {
+      {{"c50-ok.txt", true}, 260},
+      {{"c50-bad.txt", true}, 60},
+      {{"c10-ok.txt", false}, 2900},
+      {{"c10-bad.txt", false}, 3200},
+  };
+  const auto it = anchors.find({file, partitioned});
+  return it == anchors.end() ? 0 : it->second;
+}
+
+constexpr size_t kOneStateMaxOps = 500;
+
+int check_logs(const std::vector<std::string>& files, int runs) {
+  print_header("key/value logs", runs);
+  bool ok = true;
+  for (const std::string& path : files) {
+    std::ifstream in(path);
+    if (!in) {
+      std::fprintf(stderr, "porcupine_bench: cannot read %s\n", path.c_str());
+      return 2;
+    }
+    std::vector<KvOperation> history;
+    try {
+      history = porcupine::ReadKvLog(in, path);
+    } catch (const std::runtime_error& e) {
+      std::fprintf(stderr, "porcupine_bench: %s\n", e.what());
+      return 2;
+    }
+    const std::string file = std::filesystem::path(path).filename().string();
+    ok = row(file + ", by key", history, true, go_anchor(file, true), runs, "") && ok;
+    // As one state, a 50-client file runs into the time limit (Go has no figure either).
+    if (history.size() <= kOneStateMaxOps) {
+      ok = row(file + ", one state", history, false, go_anchor(file, false), runs, "") && ok;
+    }
+  }
+  print_footer();
+  return ok ? 0 : 1;
+}
+
 int main(int argc, char** argv) {
   if (argc > 2 && std::string(argv[1]) == "--picture") {
     return write_picture(argv[2], argc > 3 ? std::max(1, std::atoi(argv[3])) : 5);
   }
+  if (argc > 2 && std::string(argv[1]) == "--generate") {
+    porcupine::KvHistoryShape shape;
+    shape.clients = std::max(1, std::atoi(argv[2]));
+    for (int i = 3; i < argc; ++i) {
+      if (std::string(argv[i]) == "--illegal") {
+        shape.illegal = true;
+      } else {
+        shape.seed = std::strtoull(argv[i], nullptr, 10);
+      }
+    }
+    porcupine::WriteKvLog(std::cout, porcupine::GenerateKvHistory(shape));
+    return 0;
+  }
+  lab::World world("porcupine bench");
+  if (argc > 2 && std::string(argv[1]) == "--log") {
+    std::vector<std::string> files;
+    int runs = 3;
+    for (int i = 2; i < argc; ++i) {
+      if (std::string(argv[i]) == "--runs" && i + 1 < argc) {
+        runs = std::max(1, std::atoi(argv[++i]));
+      } else {
+        files.push_back(argv[i]);
+      }
+    }
+    return check_logs(files, runs);
+  }
   const int runs = argc > 1 ? std::max(1, std::atoi(argv[1])) : 3;
   const uint64_t seed = argc > 2 ? std::strtoull(argv[2], nullptr, 10) : 1;
-  lab::World world("porcupine bench");
 
   const std::vector<Scenario> scenarios = {
       {"1 client, ok, by key", 1, false, true, 0},
@@ -160,10 +279,7 @@ int main(int argc, char** argv) {
       {"10 clients, illegal, one state", 10, true, false, 3200},
   };
 
-  std::printf("porcupine checker, %d runs per row (median), seed %llu\n", runs,
-              static_cast<unsigned long long>(seed));
-  std::printf("%-32s %6s %8s %11s %11s %9s %11s %8s\n", "history", "ops", "answer", "ours ms",
-              "1 worker ms", "Go ms", "speed-up", "steps");
+  print_header("generated histories, seed " + std::to_string(seed), runs);
   bool all_expected = true;
   for (const Scenario& s : scenarios) {
     porcupine::KvHistoryShape shape;
@@ -171,34 +287,9 @@ int main(int argc, char** argv) {
     shape.illegal = s.illegal;
     shape.seed = seed;
     const std::vector<KvOperation> history = porcupine::GenerateKvHistory(shape);
-    CheckOptions parallel, sequential;
-    sequential.workers = 1;
-    Measure m, one;
-    if (s.partitioned) {
-      m = measure(porcupine::KvModel{}, history, runs, parallel);
-      one = measure(porcupine::KvModel{}, history, runs, sequential);
-    } else {
-      // One state for all keys is far slower (and these generated histories are harder
-      // than porcupine's file, see docs/benchmarks.md): one run, with a time limit.
-      CheckOptions limited;
-      limited.timeout = std::chrono::seconds(60);
-      m = measure(KvWholeMapModel{}, history, 1, limited);
-      one = m;  // one partition: one worker either way
-    }
-    const bool expected = porcupine::to_string(m.result) == std::string(expected_name(s.illegal)) ||
-                          m.result == CheckResult::Unknown;
-    all_expected = all_expected && expected;
-    char go[32] = "-", ratio[32] = "-";
-    if (s.go_ms > 0) {
-      std::snprintf(go, sizeof go, "%.0f", s.go_ms);
-      std::snprintf(ratio, sizeof ratio, "%.1fx", s.go_ms / m.median_ms);
-    }
-    std::printf("%-32s %6zu %8s %11.2f %11.2f %9s %11s %8llu%s\n", s.name.c_str(), m.ops,
-                porcupine::to_string(m.result), m.median_ms, one.median_ms, go, ratio,
-                static_cast<unsigned long long>(m.steps), expected ? "" : "  UNEXPECTED");
-    std::fflush(stdout);
+    all_expected =
+        row(s.name, history, s.partitioned, s.go_ms, runs, expected_name(s.illegal)) && all_expected;
   }
-  std::printf("(ours: %d workers where partitioned; speed-up = Go ms / ours ms)\n",
-              std::max(1, std::min(2, static_cast<int>(sysconf(_SC_NPROCESSORS_ONLN)))));
+  print_footer();
   return all_expected ? 0 : 1;
 }
