@@ -239,7 +239,9 @@ TEST_SUITE("porcupine") {
   TEST_CASE("CheckKvDigests_agreesWithWholeValues") {
     for (int clients : {1, 10, 50}) {
       for (bool illegal : {false, true}) {
-        const std::vector<KvOperation> h = generated(clients, illegal, 3);
+        // Seed 1: its 50-client history checks in ~3 M steps. Difficulty varies a hundredfold
+        // between seeds (seed 3's needs 290 M: ~45 s per check, past the limit under ASan).
+        const std::vector<KvOperation> h = generated(clients, illegal, 1);
         std::vector<KvDigestOperation> digested;
         for (const KvOperation& op : h) digested.push_back(Digest(op));
         const CheckResult whole = CheckKvOperationsTimeout(h, 60s);
