@@ -151,10 +151,10 @@ int write_picture(const std::string& path, int clients) {
 }
 
 // One row of the table: checks `history` (by key, with 2 workers and with 1; or as one
-// state, once, with a time limit), prints the figures; false when the answer is not
-// `expected` ("Ok", "Illegal", or "" for either).
+// state, with a time limit, `one_state_runs` times), prints the figures; false when the
+// answer is not `expected` ("Ok", "Illegal", or "" for either).
 bool row(const std::string& name, const std::vector<KvOperation>& history, bool partitioned,
-         double go_ms, int runs, const std::string& expected) {
+         double go_ms, int runs, const std::string& expected, int one_state_runs = 1) {
   Measure m, one;
   if (partitioned) {
     CheckOptions parallel, sequential;
@@ -163,10 +163,10 @@ bool row(const std::string& name, const std::vector<KvOperation>& history, bool 
     one = measure(porcupine::KvModel{}, history, runs, sequential);
   } else {
     // One state for all keys is far slower (and the generated histories are harder than
-    // porcupine's files, see docs/benchmarks.md): one run, with a time limit.
+    // porcupine's files, see docs/benchmarks.md): with a time limit.
     CheckOptions limited;
     limited.timeout = std::chrono::seconds(60);
-    m = measure(KvWholeMapModel{}, history, 1, limited);
+    m = measure(KvWholeMapModel{}, history, one_state_runs, limited);
     one = m;  // one partition: one worker either way
   }
   const bool as_expected = expected.empty() || porcupine::to_string(m.result) == expected ||
@@ -228,7 +228,7 @@ int check_logs(const std::vector<std::string>& files, int runs) {
     ok = row(file + ", by key", history, true, go_anchor(file, true), runs, "") && ok;
     // As one state, a 50-client file runs into the time limit (Go has no figure either).
     if (history.size() <= kOneStateMaxOps) {
-      ok = row(file + ", one state", history, false, go_anchor(file, false), runs, "") && ok;
+      ok = row(file + ", one state", history, false, go_anchor(file, false), runs, "", runs) && ok;
     }
   }
   print_footer();
