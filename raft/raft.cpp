@@ -97,9 +97,10 @@ void Raft::Kill() {
 // --- Persistence (2C) --------------------------------------------------------------------
 
 // STUDENT BEGIN 2C
-// What Persist saves: Figure 2's "persistent state on all servers" (the log carries the
-// snapshot's last included index and term, §7). Loading and saving name the fields in
-// the same order, so both read the same bytes.
+// What Persist saves and ReadPersist loads: Figure 2's "persistent state on all servers"
+// (the log carries the snapshot's last included index and term, §7). Persist writes the
+// same bytes in two pieces (PersistedStateHead, then the log's kept encoding), so that
+// the log is not copied into every save.
 struct PersistedState {
   int currentTerm = 0;
   int votedFor = -1;
