@@ -55,8 +55,6 @@ class Log {
   int SnapshotIndex() const { return base_; }
   int SnapshotTerm() const { return entries_[0].Term; }
   int LastIndex() const { return base_ + static_cast<int>(entries_.size()) - 1; }
-  // How many entries the log holds, the sentinel included.
-  size_t Size() const { return entries_.size(); }
   int LastTerm() const { return entries_.back().Term; }
 
   // Term of the entry at `index`, for SnapshotIndex() <= index <= LastIndex().
@@ -109,6 +107,20 @@ class Log {
     }
     return "";
   }
+
+  // What cereal writes of the log before its entries (the snapshot index, then the
+  // entries' count, the sentinel included): followed by EncodedEntries(), the bytes
+  // load() reads.
+  struct Head {
+    int base = 0;
+    cereal::size_type count = 0;
+
+    template <class Archive>
+    void serialize(Archive& ar) {
+      ar(base, cereal::make_size_tag(count));
+    }
+  };
+  Head EncodedHead() const { return {base_, entries_.size()}; }
 
   // The entries' encoding as cereal writes them after the vector's length, shared rather
   // than copied: Persist hands it to the Persister with every save. Encodes only the

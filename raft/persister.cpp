@@ -12,12 +12,6 @@ std::shared_ptr<Persister> Persister::Copy() const {
   return copy;
 }
 
-void Persister::SaveRaftState(Bytes state) { SaveRaftState(std::move(state), {}); }
-
-void Persister::SaveStateAndSnapshot(Bytes state, Bytes snapshot) {
-  SaveStateAndSnapshot(std::move(state), {}, std::move(snapshot));
-}
-
 void Persister::SaveRaftState(Bytes head, lab::SharedBytes tail) {
   lab::Lock lock(mu_);
   raft_state_ = std::move(head);

@@ -3,9 +3,10 @@
 // that is still running writes only into its old object.
 //
 // Thread-safe; reads return copies. Saving state and snapshot together is atomic. The
-// state can be saved in two pieces, the second shared rather than copied (Raft's
-// encoded log: see labrpc/shared_bytes.hpp); readers see the two as one. The Persister holds opaque bytes: the reader decodes them with the
-// codec, which reports corrupt or truncated bytes by type and offset.
+// state can be saved in two pieces, the second shared rather than copied (Raft's encoded
+// log: see labrpc/shared_bytes.hpp); readers see the two as one. The Persister holds
+// opaque bytes: the reader decodes them with the codec, which reports corrupt or
+// truncated bytes by type and offset.
 #pragma once
 
 #include "labrpc/codec.hpp"
@@ -25,12 +26,13 @@ class Persister {
   // An independent Persister with the same contents.
   std::shared_ptr<Persister> Copy() const;
 
-  // By value: a caller that moves its bytes in saves without a copy.
-  void SaveRaftState(Bytes state);
-  void SaveStateAndSnapshot(Bytes state, Bytes snapshot);
-  // The state is `head` followed by `tail`.
-  void SaveRaftState(Bytes head, lab::SharedBytes tail);
+  // By value: a caller that moves its bytes in saves without a copy. The state is `head`
+  // followed by `tail` (none by default).
+  void SaveRaftState(Bytes head, lab::SharedBytes tail = {});
   void SaveStateAndSnapshot(Bytes head, lab::SharedBytes tail, Bytes snapshot);
+  void SaveStateAndSnapshot(Bytes state, Bytes snapshot) {
+    SaveStateAndSnapshot(std::move(state), {}, std::move(snapshot));
+  }
   // 2023+ name for SaveStateAndSnapshot.
   void Save(Bytes state, Bytes snapshot) {
     SaveStateAndSnapshot(std::move(state), std::move(snapshot));

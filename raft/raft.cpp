@@ -113,17 +113,15 @@ struct PersistedState {
 };
 
 // What Persist writes before the log's entries: with the entries' bytes after it, these
-// are exactly the bytes of PersistedState (cereal writes the log as its snapshot index,
-// then its entries as a vector: their count, then each entry).
+// are exactly the bytes of PersistedState.
 struct PersistedStateHead {
   int currentTerm = 0;
   int votedFor = -1;
-  int snapshotIndex = 0;
-  cereal::size_type entryCount = 0;  // the sentinel included
+  Log::Head log;
 
   template <class Archive>
   void serialize(Archive& ar) {
-    ar(currentTerm, votedFor, snapshotIndex, cereal::make_size_tag(entryCount));
+    ar(currentTerm, votedFor, log);
   }
 };
 // STUDENT END 2C
@@ -133,8 +131,7 @@ void Raft::Persist([[maybe_unused]] bool snapshotChanged) {
   // The log's entries go to the Persister as shared bytes, not copied: the state holds
   // the whole log, and a copy per save was most of what persisting cost once logs grew
   // long (Lab 3A). The rest is a few numbers.
-  Bytes head = lab::encode(PersistedStateHead{currentTerm_, votedFor_, log_.SnapshotIndex(),
-                                              log_.Size()});
+  Bytes head = lab::encode(PersistedStateHead{currentTerm_, votedFor_, log_.EncodedHead()});
   lab::SharedBytes entries = log_.EncodedEntries();
   // A new snapshot is saved with the state that starts after it, in one step: a peer
   // restarted from a log that starts after a snapshot needs that snapshot

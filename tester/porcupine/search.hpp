@@ -156,13 +156,14 @@ class OpSet {
   }
 
   size_t lo() const { return lo_; }
-  size_t hi() const { return std::max(hi_, lo_); }
+  size_t hi() const { return hi_; }
   const uint64_t* span() const { return words_.data() + lo_; }  // hi() - lo() words
 
  private:
   std::vector<uint64_t> words_;
   size_t lo_ = 0;  // the first word that is not all ones
-  size_t hi_ = 0;  // one past the last word that is not all zeros
+  size_t hi_ = 0;  // one past the last word that is not all zeros; >= lo_, as the words
+                   // below lo_ are all ones
 };
 
 // The configurations already visited: (set of linearized operations, state) pairs.
