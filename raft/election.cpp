@@ -1,9 +1,17 @@
-// Raft 2A: leader election (§5.2), with the election restriction of §5.4.1.
+// Raft 2A: leader election (§5.2), with the election restriction of §5.4.1, pre-votes
+// and check-quorum (Raft thesis §9.6 and §6.2).
 //
 // The ticker task wakes when something is due: a follower or candidate whose election
-// timeout passed starts an election; a leader sends a heartbeat to each follower it has
-// sent nothing for kHeartbeatInterval. Votes are requested on one task per peer, and
-// each reply is counted under mu_ if it still belongs to the current election.
+// timeout passed asks for pre-votes, and campaigns once a majority would vote for it; a
+// leader sends a heartbeat to each follower it has sent nothing for kHeartbeatInterval,
+// and steps down when no majority has answered it for kLeaderContactTimeout. Votes are
+// requested on one task per peer, and each reply is counted under mu_ if it still
+// belongs to the current (pre-)election.
+//
+// Why both: in the tests peers are cut off and reconnected all the time. Without
+// pre-votes a cut-off peer raises its term at every timeout and, back in the cluster,
+// deposes the working leader; without check-quorum a cut-off leader keeps accepting
+// commands it can never commit (the tester's one() then waits 2 s for one of them).
 //
 // Threading: the handler and the ticker take mu_; the other functions here are called
 // with mu_ held and never block.
@@ -25,6 +33,11 @@ void Raft::Ticker() {
   while (!Killed()) {
     const lab::TimePoint now = lab::now();
     lab::TimePoint wake = lab::TimePoint::max();
+    if (role_ == Role::Leader && !MajorityInContact(now)) {
+      lab::log(lab::Topic::leader, me_, "no majority heard from in term ", currentTerm_);
+      StepDown(currentTerm_);
+      continue;
+    }
     if (role_ == Role::Leader) {
       // Heartbeats prevent election timeouts (§5.2). Each follower has its own clock:
       // a follower that just got entries needs no heartbeat yet.
@@ -39,7 +52,8 @@ void Raft::Ticker() {
       // Figure 2, rules for followers: "if election timeout elapses without receiving
       // AppendEntries RPC from current leader or granting vote to candidate: convert to
       // candidate"; for candidates: "if election timeout elapses: start new election".
-      StartElection();
+      // Both begin with a pre-vote.
+      StartPreVote();
       continue;  // it reset the timer (or, in a one-peer cluster, made us leader)
     } else {
       wake = electionDeadline_;
@@ -54,6 +68,19 @@ void Raft::ResetElectionTimer() {
   const lab::Duration spread = kElectionTimeoutMax - kElectionTimeoutMin;
   electionDeadline_ =
       lab::now() + kElectionTimeoutMin + lab::Duration(rng_.range(0, spread.count()));
+}
+
+void Raft::HeardFromLeader() {
+  lastLeaderContact_ = lab::now();
+  ResetElectionTimer();
+}
+
+bool Raft::MajorityInContact(lab::TimePoint now) const {
+  int inContact = 1;  // ourselves
+  for (int peer = 0; peer < static_cast<int>(peers_.size()); peer++) {
+    if (peer != me_ && now - progress_[peer].lastReply < kLeaderContactTimeout) inContact++;
+  }
+  return inContact > static_cast<int>(peers_.size()) / 2;
 }
 
 bool Raft::StepDown(int term) {
@@ -77,6 +104,24 @@ bool Raft::StepDown(int term) {
   return changed;
 }
 
+void Raft::StartPreVote() {
+  role_ = Role::PreCandidate;
+  votes_ = 1;
+  ResetElectionTimer();  // a pre-vote that fails is tried again at the next timeout
+  lab::log(lab::Topic::vote, me_, "asks for pre-votes for term ", currentTerm_ + 1);
+  if (votes_ > static_cast<int>(peers_.size()) / 2) {  // a one-peer cluster
+    StartElection();
+    return;
+  }
+  RequestVoteArgs args;
+  args.Term = currentTerm_ + 1;
+  args.CandidateId = me_;
+  args.LastLogIndex = log_.LastIndex();
+  args.LastLogTerm = log_.LastTerm();
+  args.PreVote = true;
+  RequestVotes(args);
+}
+
 void Raft::StartElection() {
   // Figure 2, rules for candidates: "on conversion to candidate, start election:
   // increment currentTerm, vote for self, reset election timer, send RequestVote RPCs to
@@ -98,11 +143,16 @@ void Raft::StartElection() {
   args.CandidateId = me_;
   args.LastLogIndex = log_.LastIndex();
   args.LastLogTerm = log_.LastTerm();
+  RequestVotes(args);
+}
+
+void Raft::RequestVotes(const RequestVoteArgs& args) {
   for (int peer = 0; peer < static_cast<int>(peers_.size()); peer++) {
     if (peer == me_) continue;
     // One task per peer: a call to an unreachable peer may block for seconds, and must
     // not hold up the votes of the others.
-    lab::go("raft-" + std::to_string(me_) + " RequestVote to " + std::to_string(peer),
+    lab::go("raft-" + std::to_string(me_) + (args.PreVote ? " PreVote to " : " RequestVote to ") +
+                std::to_string(peer),
             [self = shared_from_this(), peer, args] {
               RequestVoteReply reply;
               if (!self->peers_[peer]->Call("Raft.RequestVote", args, &reply)) return;
@@ -116,6 +166,12 @@ void Raft::StartElection() {
 void Raft::HandleRequestVoteReply(const RequestVoteArgs& args, const RequestVoteReply& reply) {
   if (reply.Term > currentTerm_) {
     if (StepDown(reply.Term)) Persist();
+    return;
+  }
+  if (args.PreVote) {
+    // Count only pre-votes for the pre-election still running.
+    if (role_ != Role::PreCandidate || args.Term != currentTerm_ + 1 || !reply.VoteGranted) return;
+    if (++votes_ > static_cast<int>(peers_.size()) / 2) StartElection();
     return;
   }
   // Count only votes for the election still running: a reply may arrive after this
@@ -135,6 +191,7 @@ void Raft::BecomeLeader() {
   // leader's last log index + 1, matchIndex = 0.
   Progress initial;
   initial.nextIndex = log_.LastIndex() + 1;
+  initial.lastReply = lab::now();  // check-quorum counts from the election
   progress_.assign(peers_.size(), initial);
   tickerCond_.notify_all();  // the ticker now has heartbeats to schedule
   // "Upon election: send initial empty AppendEntries RPCs (heartbeat) to each server";
@@ -150,6 +207,23 @@ void Raft::RequestVote([[maybe_unused]] const RequestVoteArgs& args,
                        [[maybe_unused]] RequestVoteReply* reply) {
   // STUDENT BEGIN 2A
   lab::Lock lock(mu_);
+  // Up-to-date (§5.4.1): a later last term wins; with equal last terms, the longer log.
+  // Granting votes only to such candidates keeps any committed entry in the log of every
+  // future leader.
+  const bool upToDate =
+      args.LastLogTerm > log_.LastTerm() ||
+      (args.LastLogTerm == log_.LastTerm() && args.LastLogIndex >= log_.LastIndex());
+  if (args.PreVote) {
+    // Would we vote in args.Term? Only for a later term and an up-to-date log, and not
+    // while a leader is known to be alive. Nothing changes here: no term, no vote, no
+    // timer.
+    reply->Term = currentTerm_;
+    reply->VoteGranted = args.Term > currentTerm_ && upToDate && role_ != Role::Leader &&
+                         lab::now() - lastLeaderContact_ >= kLeaderContactTimeout;
+    lab::log(lab::Topic::vote, me_, reply->VoteGranted ? "pre-votes for S" : "refuses a pre-vote to S",
+             args.CandidateId, " in term ", args.Term);
+    return;
+  }
   bool changed = false;
   if (args.Term > currentTerm_) changed = StepDown(args.Term);
   reply->Term = currentTerm_;
@@ -158,12 +232,7 @@ void Raft::RequestVote([[maybe_unused]] const RequestVoteArgs& args,
   // 1. Reply false if term < currentTerm (§5.1).
   if (args.Term == currentTerm_) {
     // 2. If votedFor is null or candidateId, and the candidate's log is at least as
-    // up-to-date as the receiver's log, grant the vote (§5.2, §5.4). Up-to-date (§5.4.1):
-    // a later last term wins; with equal last terms, the longer log. This keeps any
-    // committed entry in the log of every future leader.
-    const bool upToDate =
-        args.LastLogTerm > log_.LastTerm() ||
-        (args.LastLogTerm == log_.LastTerm() && args.LastLogIndex >= log_.LastIndex());
+    // up-to-date as the receiver's log, grant the vote (§5.2, §5.4).
     if ((votedFor_ == -1 || votedFor_ == args.CandidateId) && upToDate) {
       if (votedFor_ != args.CandidateId) changed = true;
       votedFor_ = args.CandidateId;

@@ -59,6 +59,14 @@ inline constexpr lab::Duration kHeartbeatInterval = 100ms;
 // round inside the tester's one second.
 inline constexpr lab::Duration kElectionTimeoutMin = 300ms;
 inline constexpr lab::Duration kElectionTimeoutMax = 500ms;
+// Leader contact (Raft thesis §6.2, §9.6). A leader that has heard from no majority of
+// the cluster for this long steps down (check-quorum): cut off from the others, it can
+// commit nothing, and while it still claims to lead, clients and the tester's one()
+// hand it commands that are lost. A follower that heard from a leader this recently
+// refuses pre-votes: the leader is alive, so no election is needed. It equals the
+// shortest election timeout, so a cut-off leader steps down about when the others may
+// start electing its successor.
+inline constexpr lab::Duration kLeaderContactTimeout = kElectionTimeoutMin;
 // STUDENT END 2A
 // STUDENT BEGIN 2B
 // A replication RPC still unanswered after this long is presumed lost: the next Start or
@@ -110,15 +118,27 @@ class Raft : public std::enable_shared_from_this<Raft> {
   void Applier();  // replication.cpp: delivers committed entries and snapshots in order
 
   // STUDENT BEGIN 2A
-  enum class Role { Follower, Candidate, Leader };
+  // A pre-candidate asks for pre-votes before it becomes a candidate (thesis §9.6).
+  enum class Role { Follower, PreCandidate, Candidate, Leader };
 
   // election.cpp; callers hold mu_.
   void ResetElectionTimer();
+  // An AppendEntries or InstallSnapshot of the current leader arrived.
+  void HeardFromLeader();
   // A higher term was seen, or a leader of this term exists: become a follower (§5.1).
   // Returns true when currentTerm or votedFor changed (the caller persists).
   bool StepDown(int term);
+  // The election timeout passed: ask for pre-votes, and campaign only if a majority
+  // would vote. A peer cut off from the majority so never raises its term, and when it
+  // returns it does not depose a leader that was doing fine (thesis §9.6).
+  void StartPreVote();
   void StartElection();
+  // Sends `args` (a pre-vote or a vote request) to every other peer.
+  void RequestVotes(const RequestVoteArgs& args);
   void HandleRequestVoteReply(const RequestVoteArgs& args, const RequestVoteReply& reply);
+  // Check-quorum: whether a majority (this leader included) answered within
+  // kLeaderContactTimeout.
+  bool MajorityInContact(lab::TimePoint now) const;
   void BecomeLeader();
   // STUDENT END 2A
 
@@ -139,6 +159,8 @@ class Raft : public std::enable_shared_from_this<Raft> {
     // The LeaderCommit of the last AppendEntries sent to it: a follower that has every
     // entry but not the commit index is told at once, not with the next heartbeat.
     int commitSent = 0;
+    // When a reply of the current term last came from this follower (check-quorum).
+    lab::TimePoint lastReply{};
   };
 
   // replication.cpp; callers hold mu_.
@@ -192,7 +214,8 @@ class Raft : public std::enable_shared_from_this<Raft> {
   // Volatile state.
   Role role_ = Role::Follower;
   lab::TimePoint electionDeadline_{};  // a follower or candidate campaigns after this
-  int votes_ = 0;                      // votes received in currentTerm_ as a candidate
+  int votes_ = 0;  // votes (or, as a pre-candidate, pre-votes) received, our own included
+  lab::TimePoint lastLeaderContact_{};  // when the current leader was last heard from
   // STUDENT END 2A
 
   // STUDENT BEGIN 2B

@@ -56,7 +56,7 @@ void Raft::AppendEntries([[maybe_unused]] const AppendEntriesArgs& args,
   bool changed = StepDown(args.Term);
   reply->Term = currentTerm_;
   // Heard from the current leader: no election for now (Figure 2, rules for followers).
-  ResetElectionTimer();
+  HeardFromLeader();
 
   // Entries through our snapshot are committed, so the leader holds them exactly as we
   // did (Leader Completeness, §5.4.3): skip those, and check consistency at the
@@ -195,6 +195,7 @@ void Raft::HandleAppendEntriesReply(int peer, uint64_t rpcId, const AppendEntrie
   // A reply to an RPC of an earlier term says nothing about the current one.
   if (role_ != Role::Leader || args.Term != currentTerm_) return;
   Progress& progress = progress_[peer];
+  progress.lastReply = lab::now();
   if (rpcId != 0 && progress.inflightId == rpcId) progress.inflightId = 0;
 
   if (reply.Success) {

@@ -22,12 +22,15 @@ struct RequestVoteArgs {
   int CandidateId = 0;   // candidate requesting the vote
   int LastLogIndex = 0;  // index of the candidate's last log entry (§5.4)
   int LastLogTerm = 0;   // term of the candidate's last log entry (§5.4)
+  // A pre-vote (Raft thesis §9.6): Term is the term the candidate would campaign in, and
+  // the question is only whether the vote would be granted; the receiver changes nothing.
+  bool PreVote = false;
   // STUDENT END 2A
 
   template <class Archive>
   void serialize([[maybe_unused]] Archive& ar) {
     // STUDENT BEGIN 2A
-    ar(Term, CandidateId, LastLogIndex, LastLogTerm);
+    ar(Term, CandidateId, LastLogIndex, LastLogTerm, PreVote);
     // STUDENT END 2A
   }
 };

@@ -49,7 +49,7 @@ void Raft::InstallSnapshot([[maybe_unused]] const InstallSnapshotArgs& args,
   // As for AppendEntries: the sender leads args.Term; follow it.
   bool changed = StepDown(args.Term);
   reply->Term = currentTerm_;
-  ResetElectionTimer();
+  HeardFromLeader();
 
   // A snapshot no newer than what we know to be committed holds nothing new, and
   // delivering it would move the service backwards past commands it already has (or
@@ -116,6 +116,7 @@ void Raft::HandleInstallSnapshotReply(int peer, uint64_t rpcId, const InstallSna
   }
   if (role_ != Role::Leader || args.Term != currentTerm_) return;
   Progress& progress = progress_[peer];
+  progress.lastReply = lab::now();
   if (rpcId != 0 && progress.inflightId == rpcId) progress.inflightId = 0;
   // The follower now holds everything through the snapshot (it installed it, or already
   // had those entries committed); continue with the entries after it.
