@@ -96,7 +96,7 @@ bool Raft::StepDown(int term) {
   }
   if (role_ == Role::Leader) {
     // A deposed leader has not run its election timer while it led; without a fresh one
-    // it would campaign at the next tick and disrupt the new leader.
+    // it would ask for pre-votes at the next tick, before any leader could reach it.
     ResetElectionTimer();
     lab::log(lab::Topic::leader, me_, "leader steps down in term ", currentTerm_);
   }
@@ -106,10 +106,10 @@ bool Raft::StepDown(int term) {
 
 void Raft::StartPreVote() {
   role_ = Role::PreCandidate;
-  votes_ = 1;
   ResetElectionTimer();  // a pre-vote that fails is tried again at the next timeout
   lab::log(lab::Topic::vote, me_, "asks for pre-votes for term ", currentTerm_ + 1);
-  if (votes_ > static_cast<int>(peers_.size()) / 2) {  // a one-peer cluster
+  StartVoteCount();
+  if (CountVote(me_)) {  // a one-peer cluster
     StartElection();
     return;
   }
@@ -129,11 +129,11 @@ void Raft::StartElection() {
   currentTerm_++;
   role_ = Role::Candidate;
   votedFor_ = me_;
-  votes_ = 1;
   Persist();  // the vote for ourselves must survive a crash, or we might vote twice
   ResetElectionTimer();
   lab::log(lab::Topic::vote, me_, "campaigns in term ", currentTerm_);
-  if (votes_ > static_cast<int>(peers_.size()) / 2) {  // a one-peer cluster
+  StartVoteCount();
+  if (CountVote(me_)) {  // a one-peer cluster
     BecomeLeader();
     return;
   }
@@ -158,12 +158,21 @@ void Raft::RequestVotes(const RequestVoteArgs& args) {
               if (!self->peers_[peer]->Call("Raft.RequestVote", args, &reply)) return;
               lab::Lock lock(self->mu_);
               if (self->Killed()) return;
-              self->HandleRequestVoteReply(args, reply);
+              self->HandleRequestVoteReply(peer, args, reply);
             });
   }
 }
 
-void Raft::HandleRequestVoteReply(const RequestVoteArgs& args, const RequestVoteReply& reply) {
+void Raft::StartVoteCount() { votesFrom_.assign(peers_.size(), false); }
+
+bool Raft::CountVote(int peer) {
+  votesFrom_[peer] = true;
+  const auto granted = std::count(votesFrom_.begin(), votesFrom_.end(), true);
+  return granted > static_cast<long>(peers_.size()) / 2;
+}
+
+void Raft::HandleRequestVoteReply(int peer, const RequestVoteArgs& args,
+                                  const RequestVoteReply& reply) {
   if (reply.Term > currentTerm_) {
     if (StepDown(reply.Term)) Persist();
     return;
@@ -171,16 +180,15 @@ void Raft::HandleRequestVoteReply(const RequestVoteArgs& args, const RequestVote
   if (args.PreVote) {
     // Count only pre-votes for the pre-election still running.
     if (role_ != Role::PreCandidate || args.Term != currentTerm_ + 1 || !reply.VoteGranted) return;
-    if (++votes_ > static_cast<int>(peers_.size()) / 2) StartElection();
+    if (CountVote(peer)) StartElection();
     return;
   }
   // Count only votes for the election still running: a reply may arrive after this
   // peer won, lost, or moved on to a later term.
   if (role_ != Role::Candidate || currentTerm_ != args.Term || !reply.VoteGranted) return;
-  votes_++;
   // Figure 2, rules for candidates: "if votes received from majority of servers: become
   // leader".
-  if (votes_ > static_cast<int>(peers_.size()) / 2) BecomeLeader();
+  if (CountVote(peer)) BecomeLeader();
 }
 
 void Raft::BecomeLeader() {
@@ -220,8 +228,9 @@ void Raft::RequestVote([[maybe_unused]] const RequestVoteArgs& args,
     reply->Term = currentTerm_;
     reply->VoteGranted = args.Term > currentTerm_ && upToDate && role_ != Role::Leader &&
                          lab::now() - lastLeaderContact_ >= kLeaderContactTimeout;
-    lab::log(lab::Topic::vote, me_, reply->VoteGranted ? "pre-votes for S" : "refuses a pre-vote to S",
-             args.CandidateId, " in term ", args.Term);
+    lab::log(lab::Topic::vote, me_,
+             reply->VoteGranted ? "pre-votes for S" : "refuses a pre-vote to S", args.CandidateId,
+             " in term ", args.Term);
     return;
   }
   bool changed = false;

@@ -125,8 +125,9 @@ class Raft : public std::enable_shared_from_this<Raft> {
   void ResetElectionTimer();
   // An AppendEntries or InstallSnapshot of the current leader arrived.
   void HeardFromLeader();
-  // A higher term was seen, or a leader of this term exists: become a follower (§5.1).
-  // Returns true when currentTerm or votedFor changed (the caller persists).
+  // Become a follower (§5.1): a higher term was seen, a leader of this term exists, or
+  // (check-quorum) this leader lost touch with the majority. Returns true when
+  // currentTerm or votedFor changed (the caller persists).
   bool StepDown(int term);
   // The election timeout passed: ask for pre-votes, and campaign only if a majority
   // would vote. A peer cut off from the majority so never raises its term, and when it
@@ -135,7 +136,11 @@ class Raft : public std::enable_shared_from_this<Raft> {
   void StartElection();
   // Sends `args` (a pre-vote or a vote request) to every other peer.
   void RequestVotes(const RequestVoteArgs& args);
-  void HandleRequestVoteReply(const RequestVoteArgs& args, const RequestVoteReply& reply);
+  void HandleRequestVoteReply(int peer, const RequestVoteArgs& args, const RequestVoteReply& reply);
+  // A round of (pre-)votes: StartVoteCount forgets the last round's; CountVote records
+  // that `peer` (ourselves included) granted, and says whether a majority has.
+  void StartVoteCount();
+  bool CountVote(int peer);
   // Check-quorum: whether a majority (this leader included) answered within
   // kLeaderContactTimeout.
   bool MajorityInContact(lab::TimePoint now) const;
@@ -160,6 +165,9 @@ class Raft : public std::enable_shared_from_this<Raft> {
     // entry but not the commit index is told at once, not with the next heartbeat.
     int commitSent = 0;
     // When a reply of the current term last came from this follower (check-quorum).
+    // Arrival, not the request's send time: with long reordering (Figure8Unreliable)
+    // most replies come 0.2-2.2 s late, and by send times the leader of a healthy
+    // cluster would step down again and again.
     lab::TimePoint lastReply{};
   };
 
@@ -213,8 +221,12 @@ class Raft : public std::enable_shared_from_this<Raft> {
 
   // Volatile state.
   Role role_ = Role::Follower;
-  lab::TimePoint electionDeadline_{};  // a follower or candidate campaigns after this
-  int votes_ = 0;  // votes (or, as a pre-candidate, pre-votes) received, our own included
+  // A follower or candidate asks for pre-votes after this.
+  lab::TimePoint electionDeadline_{};
+  // Who granted the current round's vote (or, as a pre-candidate, pre-vote), ourselves
+  // included. Peers are counted, not replies: successive pre-vote rounds ask for the same
+  // term, and a late grant from the last round must not count twice.
+  std::vector<bool> votesFrom_;
   lab::TimePoint lastLeaderContact_{};  // when the current leader was last heard from
   // STUDENT END 2A
 
