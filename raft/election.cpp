@@ -113,13 +113,7 @@ void Raft::StartPreVote() {
     StartElection();
     return;
   }
-  RequestVoteArgs args;
-  args.Term = currentTerm_ + 1;
-  args.CandidateId = me_;
-  args.LastLogIndex = log_.LastIndex();
-  args.LastLogTerm = log_.LastTerm();
-  args.PreVote = true;
-  RequestVotes(args);
+  RequestVotes(currentTerm_ + 1, /*preVote=*/true);
 }
 
 void Raft::StartElection() {
@@ -138,15 +132,16 @@ void Raft::StartElection() {
     return;
   }
 
+  RequestVotes(currentTerm_, /*preVote=*/false);
+}
+
+void Raft::RequestVotes(int term, bool preVote) {
   RequestVoteArgs args;
-  args.Term = currentTerm_;
+  args.Term = term;
   args.CandidateId = me_;
   args.LastLogIndex = log_.LastIndex();
   args.LastLogTerm = log_.LastTerm();
-  RequestVotes(args);
-}
-
-void Raft::RequestVotes(const RequestVoteArgs& args) {
+  args.PreVote = preVote;
   for (int peer = 0; peer < static_cast<int>(peers_.size()); peer++) {
     if (peer == me_) continue;
     // One task per peer: a call to an unreachable peer may block for seconds, and must

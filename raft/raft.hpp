@@ -134,8 +134,8 @@ class Raft : public std::enable_shared_from_this<Raft> {
   // returns it does not depose a leader that was doing fine (thesis §9.6).
   void StartPreVote();
   void StartElection();
-  // Sends `args` (a pre-vote or a vote request) to every other peer.
-  void RequestVotes(const RequestVoteArgs& args);
+  // Asks every other peer for its vote (or pre-vote) in `term`, with our log's last entry.
+  void RequestVotes(int term, bool preVote);
   void HandleRequestVoteReply(int peer, const RequestVoteArgs& args, const RequestVoteReply& reply);
   // A round of (pre-)votes: StartVoteCount forgets the last round's; CountVote records
   // that `peer` (ourselves included) granted, and says whether a majority has.
