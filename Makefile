@@ -142,10 +142,11 @@ test-tools: deps
 bench: build
 	@scripts/bench.sh build 5 2
 
-# Lab 2: per part wall/CPU/RSS/RPCs (median of 3) and leader failover (200 trials).
+# Lab 2: per part wall/CPU/RSS/RPCs (median of 3), leader failover (200 trials) and the
+# CPU per committed command.
 bench-2: build
 	@scripts/bench-lab.py --build build --runs 3 --parts 2A,2B,2C,2D
-	@FAILOVER_TRIALS=200 build/raft_bench | grep '^leader failover'
+	@FAILOVER_TRIALS=200 build/raft_bench | grep -E '^(leader failover|commit cost)'
 
 # The simulated world against the real one, seed sweeps, failover over many trials.
 # Lab 3: per part wall/CPU/RSS/RPCs/ops (median of 3).

@@ -1,6 +1,8 @@
-// Leader failover: on a 5-peer cluster, the time from disconnecting the leader to a new
-// leader committing a command, over many trials (issue 4's goal: p99 <= 1 s).
-// Run: [FAILOVER_TRIALS=200] build/raft_bench
+// Lab 2's real-backend benchmarks, on a 5-peer cluster.
+//
+// Leader failover: the time from disconnecting the leader to a new leader committing a
+// command, over many trials (issue 4's goal: p99 <= 1 s).
+// Run: [FAILOVER_TRIALS=200] build/raft_bench -tc=BenchmarkLeaderFailover
 //
 // Each trial: wait for a leader, make sure every peer is caught up, disconnect the
 // leader, then every millisecond offer a command to whichever connected peer believes
@@ -9,8 +11,10 @@
 #include "tester/raft_config.hpp"
 
 #include <doctest/doctest.h>
+#include <sys/resource.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstdio>
 #include <cstdlib>
 #include <vector>
@@ -53,7 +57,75 @@ double failover_ms(tester::RaftConfig& cfg, int64_t command) {
   return ms;
 }
 
+struct Usage {
+  double cpu_s;
+  long switches;
+};
+Usage usage() {
+  rusage ru{};
+  getrusage(RUSAGE_SELF, &ru);
+  return {static_cast<double>(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+              static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6,
+          ru.ru_nvcsw + ru.ru_nivcsw};
+}
+
 }  // namespace
+
+// Commit cost: the CPU and context switches per committed command under the load of
+// TestReliableChurn2C without its crashes (three clients, each offering a command to
+// every peer, then polling nCommitted at 0, 10, 20, 50, 100 and 200 ms). That test's
+// CPU follows how many commands its crashes let commit; this fixes the count, so two
+// builds compare per command. Run: [COMMIT_COMMANDS=1500] build/raft_bench
+// -tc=BenchmarkCommitCost
+TEST_CASE("BenchmarkCommitCost") {
+  const char* env = std::getenv("COMMIT_COMMANDS");
+  const int total = env != nullptr && std::atoi(env) > 0 ? std::atoi(env) : 1500;
+  constexpr int kClients = 3;
+  tester::RaftConfig cfg(5, false, false);
+  cfg.checkOneLeader();
+  const Usage u0 = usage();
+  const int64_t rpcs0 = cfg.rpcTotal();
+  const lab::TimePoint t0 = lab::now();
+  lab::WaitGroup wg;
+  std::atomic<int> committed{0};
+  for (int c = 0; c < kClients; ++c) {
+    wg.add();
+    lab::go("client " + std::to_string(c), [&, c] {
+      int64_t x = 1'000'000 * (c + 1);
+      while (committed.load() < total) {
+        int index = -1;
+        const tester::Command value(++x);
+        for (int i = 0; i < cfg.n(); ++i) {
+          const raft::StartResult r = cfg.start(i, value);
+          if (r.isLeader) index = r.index;
+        }
+        if (index < 0) {
+          lab::sleep(std::chrono::milliseconds(79 + c * 17));
+          continue;
+        }
+        for (const int ms : {10, 20, 50, 100, 200}) {
+          auto [count, applied] = cfg.nCommitted(index);
+          if (count > 0) {
+            if (applied == value) committed.fetch_add(1);
+            break;
+          }
+          lab::sleep(std::chrono::milliseconds(ms));
+        }
+      }
+      wg.done();
+    });
+  }
+  wg.wait();
+  const double secs = lab::seconds_since(t0);
+  const Usage u1 = usage();
+  const int n = committed.load();
+  std::printf("commit cost over %d commands (5 peers, %d clients, %.1f s): %.0f us CPU and %.1f "
+              "context switches and %.2f RPCs per command\n",
+              n, kClients, secs, (u1.cpu_s - u0.cpu_s) * 1e6 / n,
+              static_cast<double>(u1.switches - u0.switches) / n,
+              static_cast<double>(cfg.rpcTotal() - rpcs0) / n);
+  CHECK(n >= total);
+}
 
 TEST_CASE("BenchmarkLeaderFailover") {
   const int trials = trials_from_env();

@@ -12,6 +12,14 @@
 // futex sleep and wake-up; a thread whose waits are long (a ticker, a sleep) never
 // spins.
 //
+// CPU: a World's task threads, and the timer thread, all run on one CPU: the one the
+// kernel had the World's creator on. The lab's tasks mostly wake one another, and a
+// wake-up sent to another CPU costs an interprocessor interrupt (on a virtual machine,
+// an exit to the hypervisor too). On this 2-core VM one CPU halved the CPU time per
+// committed Raft command (raft_bench -tc=BenchmarkCommitCost) and TestBasic3A did more
+// operations for less CPU (docs/benchmarks.md). LAB_TASK_CPUS=all lets the kernel place
+// them anywhere; the test's own thread and the checker's threads are never pinned.
+//
 // Cancellation: a cancelled World wakes every condition-variable wait of its threads
 // (they register while they wait; see RealCondVar for why no wake-up is lost).
 //
@@ -23,12 +31,15 @@
 #include "labrpc/backend.hpp"
 
 #include <malloc.h>
+#include <pthread.h>
+#include <sched.h>
 #include <uv.h>
 
 #include <atomic>
 #include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <deque>
 #include <map>
 #include <mutex>
@@ -58,6 +69,27 @@ bool spin_until(Done done) {
 }
 
 std::atomic<size_t> g_live_task_threads{0};
+
+// The CPU a new World's threads share (see the header comment), or -1 for any.
+int world_cpu() {
+  static const bool any = [] {
+    const char* v = std::getenv("LAB_TASK_CPUS");
+    if (v == nullptr || *v == '\0' || std::strcmp(v, "one") == 0) return false;
+    if (std::strcmp(v, "all") == 0) return true;
+    std::fprintf(stderr, "lab: LAB_TASK_CPUS=%s: expected one or all\n", v);
+    std::exit(2);
+  }();
+  return any ? -1 : sched_getcpu();
+}
+
+// Moves `thread` to `cpu` (-1: leaves it). A failure only costs speed, so it is ignored.
+void pin(pthread_t thread, int cpu) {
+  if (cpu < 0) return;
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  CPU_SET(cpu, &set);
+  pthread_setaffinity_np(thread, sizeof set, &set);
+}
 
 class RealWorld;
 thread_local WorldImpl* tls_world = nullptr;
@@ -101,7 +133,7 @@ class Waiters {
 class RealWorld final : public WorldImpl {
  public:
   RealWorld(std::string name, Duration join_bound)
-      : name_(std::move(name)), join_bound_(join_bound) {}
+      : name_(std::move(name)), join_bound_(join_bound), cpu_(world_cpu()) {}
   ~RealWorld() override { end(); }
 
   void spawn(std::string name, std::function<void()> fn) override {
@@ -198,6 +230,7 @@ class RealWorld final : public WorldImpl {
     return live_;
   }
   const std::string& name() const override { return name_; }
+  int cpu() const { return cpu_; }
 
  private:
   struct Task {
@@ -211,6 +244,7 @@ class RealWorld final : public WorldImpl {
   }
 
   void worker() {
+    pin(pthread_self(), cpu_);
     ++g_live_task_threads;
     tls_world = this;
     std::unique_lock<std::mutex> g(mu_);
@@ -263,6 +297,7 @@ class RealWorld final : public WorldImpl {
 
   const std::string name_;
   const Duration join_bound_;
+  const int cpu_;  // where its threads run, -1 for anywhere
   mutable std::mutex mu_;
   std::condition_variable work_;
   std::condition_variable idle_or_done_;
@@ -322,14 +357,18 @@ class RealCondVar final : public CondVarImpl {
     tls_spin = std::chrono::steady_clock::now() - start < kSpinWindow;
     if (world != nullptr && world->cancelled()) throw Cancelled(world->cancel_reason());
   }
+  // Taking and releasing inner_ before notifying is enough: a waiter holds inner_ from
+  // its last check until it sleeps, so once we get inner_ every waiter that could miss
+  // this notify is asleep on cv_. Notifying after the release spares the woken thread
+  // from blocking at once on inner_ (glibc does not hand the mutex over).
   void notify_one() override {
     notified_.fetch_add(1, std::memory_order_release);
-    std::lock_guard<std::mutex> inner(inner_);
+    { std::lock_guard<std::mutex> inner(inner_); }
     cv_.notify_one();
   }
   void notify_all() override {
     notified_.fetch_add(1, std::memory_order_release);
-    std::lock_guard<std::mutex> inner(inner_);
+    { std::lock_guard<std::mutex> inner(inner_); }
     cv_.notify_all();
   }
 
@@ -365,6 +404,8 @@ class TimerLoop {
     uv_async_send(&wakeup_);
   }
   uv_loop_t* loop() { return &loop_; }
+  // Timers wake tasks: run where the newest World's tasks run.
+  void move_to(int cpu) { pin(thread_.native_handle(), cpu); }
 
  private:
   void drain() {
@@ -411,7 +452,9 @@ class RealBackend final : public Backend {
   std::unique_ptr<MutexImpl> make_mutex() override { return std::make_unique<RealMutex>(); }
   std::unique_ptr<CondVarImpl> make_condvar() override { return std::make_unique<RealCondVar>(); }
   std::unique_ptr<WorldImpl> make_world(std::string name, Duration join_bound) override {
-    return std::make_unique<RealWorld>(std::move(name), join_bound);
+    auto world = std::make_unique<RealWorld>(std::move(name), join_bound);
+    timer_loop().move_to(world->cpu());
+    return world;
   }
   WorldImpl* current_world() override { return tls_world; }
   void set_current_world(WorldImpl* world) override { tls_world = world; }

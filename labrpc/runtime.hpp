@@ -97,7 +97,8 @@ class Mutex {
 using Lock = std::unique_lock<Mutex>;
 
 // A condition variable over lab::Mutex. Waits may wake spuriously; they throw Cancelled
-// when the caller's World ends.
+// when the caller's World ends. Notify with the lock held (as everything here does)
+// unless the CondVar outlives its waiters: a waiter that sees the change may free it.
 class CondVar {
  public:
   CondVar();
@@ -145,9 +146,15 @@ class Channel {
       changed_.notify_all();
       return true;
     }
+    if (closed_) return false;
     const uint64_t ticket = next_ticket_++;
     queue_.push_back({ticket, std::move(value)});
     changed_.notify_all();
+    // As in Go, a value handed to a receiver that is already waiting is sent at once:
+    // with more receivers waiting than values queued, one of them takes this one (a
+    // waiting receiver leaves only with a value while any is queued). This spares the
+    // sender a sleep and the receiver a wake-up call per value.
+    if (receivers_waiting_ >= queue_.size()) return true;
     try {
       changed_.wait(lock, [&] { return closed_ || taken_through_ >= ticket; });
     } catch (...) {
@@ -164,8 +171,15 @@ class Channel {
   // nullopt on timeout, or when closed and drained.
   std::optional<T> recv_until(TimePoint deadline) {
     Lock lock(mu_);
-    if (!changed_.wait_until(lock, deadline, [&] { return closed_ || !queue_.empty(); }))
-      return std::nullopt;
+    const auto ready = [&] { return closed_ || !queue_.empty(); };
+    if (!ready()) {
+      ++receivers_waiting_;
+      struct Leave {
+        size_t& waiting;
+        ~Leave() { --waiting; }
+      } leave{receivers_waiting_};
+      if (!changed_.wait_until(lock, deadline, ready)) return std::nullopt;
+    }
     if (queue_.empty()) return std::nullopt;
     Item item = std::move(queue_.front());
     queue_.pop_front();
@@ -204,6 +218,7 @@ class Channel {
   std::deque<Item> queue_;
   uint64_t next_ticket_ = 1;
   uint64_t taken_through_ = 0;  // tickets are taken in order
+  size_t receivers_waiting_ = 0;  // inside recv's wait
   bool closed_ = false;
 };
 

@@ -8,6 +8,7 @@
 
 #include <doctest/doctest.h>
 
+#include <sched.h>
 #include <sys/wait.h>
 
 #include <algorithm>
@@ -510,6 +511,58 @@ TEST_SUITE("runtime") {
     CHECK_FALSE_MESSAGE(ch.recv_for(20ms).has_value(), "received the value of a failed send");
   }
 
+  // Go hands a value straight to a receiver already waiting, and the sender goes on. In
+  // the simulated world the receiver cannot run before the sender blocks, so the send
+  // returning first shows it did not wait.
+  TEST_CASE("channel_unbuffered_send_to_a_waiting_receiver_returns_at_once" *
+            doctest::skip(!simulated_world())) {
+    Channel<int> ch;
+    std::atomic<bool> received{false};
+    Channel<int> got(1);
+    World world("hand-off");
+    go("receiver", [&] {
+      const std::optional<int> v = ch.recv();
+      received = true;
+      got.send(v.value_or(-1));
+    });
+    lab::sleep(10ms);  // the receiver is waiting now
+    CHECK(ch.send(5));
+    CHECK_MESSAGE(!received.load(), "the sender waited for the receiver to run");
+    CHECK(got.recv_for(1s) == 5);
+  }
+
+  // A receiver whose wait times out races a sender, round after round; then the channel
+  // is closed. A send reports success exactly when the receiver got the value, even when
+  // the value reached it as its wait ran out.
+  TEST_CASE("channel_send_succeeds_exactly_when_a_timing_out_receiver_takes_the_value") {
+    constexpr int kRounds = 300;
+    int delivered = 0;
+    for (int round = 0; round < kRounds; ++round) {
+      Channel<int> ch;
+      Channel<std::optional<int>> got(1);
+      Channel<bool> sent(1);
+      World world("hand-off race");
+      go("receiver", [&] { got.send(ch.recv_for(1ms)); });
+      go("sender", [&, round] {
+        lab::sleep(std::chrono::microseconds(round % 4 * 400));
+        sent.send(ch.send(round));
+      });
+      const std::optional<std::optional<int>> v = got.recv_for(2s);
+      REQUIRE(v.has_value());
+      lab::sleep(2ms);  // the sender has sent by now, or is waiting to
+      ch.close();       // which releases it, unsent
+      const std::optional<bool> ok = sent.recv_for(2s);
+      REQUIRE(ok.has_value());
+      CHECK_MESSAGE(*ok == v->has_value(), "round ", round, ": send said ", *ok,
+                    " but the receiver ", (v->has_value() ? "got it" : "timed out"));
+      if (v->has_value()) {
+        CHECK(**v == round);
+        ++delivered;
+      }
+    }
+    MESSAGE(delivered, " of ", kRounds, " rounds delivered");
+  }
+
   TEST_CASE("channel_recv_for_times_out_with_nullopt") {
     Channel<int> ch(1);
     World world("recv_for");
@@ -899,6 +952,47 @@ TEST_SUITE("runtime") {
     const CommandResult bad = run_command("LAB_SEED=12x " + self + filter);
     CHECK(bad.status == 2);
     CHECK_MESSAGE(bad.output.find("LAB_SEED=12x is not a number") != std::string::npos,
+                  bad.output);
+  }
+}
+
+// The CPUs a thread may run on.
+int allowed_cpus() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  REQUIRE(sched_getaffinity(0, sizeof set, &set) == 0);
+  return CPU_COUNT(&set);
+}
+
+TEST_SUITE("runtime" * doctest::skip(simulated_world())) {
+  // A World's tasks share one CPU unless LAB_TASK_CPUS=all (backend_real.cpp says why).
+  TEST_CASE("world_tasks_share_one_cpu_unless_LAB_TASK_CPUS_is_all") {
+    const char* env = std::getenv("LAB_TASK_CPUS");
+    const bool any = env != nullptr && std::string(env) == "all";
+    const int process_cpus = allowed_cpus();
+    Channel<std::pair<int, int>> seen(4);  // (CPUs allowed, CPU running on) per task
+    World world("cpus");
+    for (int i = 0; i < 4; ++i) go("report", [&] { seen.send({allowed_cpus(), sched_getcpu()}); });
+    std::set<int> running_on;
+    for (int i = 0; i < 4; ++i) {
+      const std::optional<std::pair<int, int>> v = seen.recv_for(2s);
+      REQUIRE(v.has_value());
+      CHECK(v->first == (any ? process_cpus : 1));
+      running_on.insert(v->second);
+    }
+    if (!any) CHECK(running_on.size() == 1);
+  }
+
+  // Runs the case above again with LAB_TASK_CPUS=all, and with a value it must refuse.
+  TEST_CASE("LAB_TASK_CPUS_all_unpins_and_a_bad_value_is_refused") {
+    const std::string self = std::filesystem::read_symlink("/proc/self/exe").string();
+    const std::string filter =
+        " -ts=runtime -tc=world_tasks_share_one_cpu_unless_LAB_TASK_CPUS_is_all";
+    const CommandResult all = run_command("LAB_TASK_CPUS=all " + self + filter);
+    CHECK_MESSAGE(all.status == 0, all.output);
+    const CommandResult bad = run_command("LAB_TASK_CPUS=two " + self + filter);
+    CHECK(bad.status == 2);
+    CHECK_MESSAGE(bad.output.find("LAB_TASK_CPUS=two: expected one or all") != std::string::npos,
                   bad.output);
   }
 }
