@@ -8,10 +8,10 @@
 // leader, then every millisecond offer a command to whichever connected peer believes
 // it leads a newer term, until some peer applies that command. Trials run in batches
 // so that each cluster stays inside the tester's 120-second limit.
+#include "bench/process_usage.hpp"
 #include "tester/raft_config.hpp"
 
 #include <doctest/doctest.h>
-#include <sys/resource.h>
 
 #include <algorithm>
 #include <atomic>
@@ -57,18 +57,6 @@ double failover_ms(tester::RaftConfig& cfg, int64_t command) {
   return ms;
 }
 
-struct Usage {
-  double cpu_s;
-  long switches;
-};
-Usage usage() {
-  rusage ru{};
-  getrusage(RUSAGE_SELF, &ru);
-  return {static_cast<double>(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
-              static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6,
-          ru.ru_nvcsw + ru.ru_nivcsw};
-}
-
 }  // namespace
 
 // Commit cost: the CPU and context switches per committed command under the load of
@@ -83,7 +71,8 @@ TEST_CASE("BenchmarkCommitCost") {
   constexpr int kClients = 3;
   tester::RaftConfig cfg(5, false, false);
   cfg.checkOneLeader();
-  const Usage u0 = usage();
+  const double cpu0 = bench::cpu_seconds();
+  const long switches0 = bench::context_switches();
   const int64_t rpcs0 = cfg.rpcTotal();
   const lab::TimePoint t0 = lab::now();
   lab::WaitGroup wg;
@@ -117,12 +106,11 @@ TEST_CASE("BenchmarkCommitCost") {
   }
   wg.wait();
   const double secs = lab::seconds_since(t0);
-  const Usage u1 = usage();
   const int n = committed.load();
   std::printf("commit cost over %d commands (5 peers, %d clients, %.1f s): %.0f us CPU and %.1f "
               "context switches and %.2f RPCs per command\n",
-              n, kClients, secs, (u1.cpu_s - u0.cpu_s) * 1e6 / n,
-              static_cast<double>(u1.switches - u0.switches) / n,
+              n, kClients, secs, (bench::cpu_seconds() - cpu0) * 1e6 / n,
+              static_cast<double>(bench::context_switches() - switches0) / n,
               static_cast<double>(cfg.rpcTotal() - rpcs0) / n);
   CHECK(n >= total);
 }

@@ -7,7 +7,7 @@
 // scripts/bench.sh runs each scenario several times and reports medians.
 #include "labrpc/labrpc.hpp"
 
-#include <sys/resource.h>
+#include "bench/process_usage.hpp"
 
 #include <atomic>
 #include <cstdio>
@@ -21,19 +21,6 @@ class Echo {
   void Int(const int& x, int* reply) { *reply = x + 1; }
   void Str(const std::string& s, int* reply) { *reply = static_cast<int>(s.size()); }
 };
-
-double cpu_seconds() {
-  rusage ru{};
-  getrusage(RUSAGE_SELF, &ru);
-  return static_cast<double>(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
-         static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
-}
-
-long peak_rss_kib() {
-  rusage ru{};
-  getrusage(RUSAGE_SELF, &ru);
-  return ru.ru_maxrss;
-}
 
 }  // namespace
 
@@ -73,7 +60,7 @@ int main(int argc, char** argv) {
     const std::string kib(1024, 'x');
     std::atomic<bool> stop{false};
     lab::WaitGroup wg;
-    const double cpu0 = cpu_seconds();
+    const double cpu0 = bench::cpu_seconds();
     const lab::TimePoint t0 = lab::now();
     for (lab::ClientEnd* end : ends) {
       wg.add();
@@ -94,11 +81,11 @@ int main(int argc, char** argv) {
     stop = true;
     wg.wait();
     elapsed = lab::seconds_since(t0);
-    cpu = cpu_seconds() - cpu0;
+    cpu = bench::cpu_seconds() - cpu0;
     net.Cleanup();
   }
   std::printf("%s calls=%ld seconds=%.3f calls_per_s=%.0f cpu_s=%.3f peak_rss_kib=%ld\n",
               scenario.c_str(), calls.load(), elapsed, static_cast<double>(calls.load()) / elapsed,
-              cpu, peak_rss_kib());
+              cpu, bench::peak_rss_kib());
   return 0;
 }

@@ -35,10 +35,7 @@ double ms_since(TimePoint since) { return seconds_since(since) * 1000.0; }
 // outside the runtime, nested Worlds) are skipped in the simulated world (LAB_SIM=1),
 // whose watchdog rightly stops a task that never blocks and which runs one World at a
 // time.
-bool simulated_world() {
-  const char* sim = std::getenv("LAB_SIM");
-  return sim != nullptr && std::string(sim) == "1";
-}
+bool simulated_world() { return lab::simulated(); }
 
 // Polls `done` every millisecond for up to `bound`; true once it holds.
 template <class Done>

@@ -5,7 +5,6 @@
 #include <doctest/doctest.h>
 
 #include <atomic>
-#include <cstdlib>
 #include <string>
 
 #include "labrpc/runtime.hpp"
@@ -113,9 +112,7 @@ TEST_SUITE("shared_bytes") {
   // is the test that the writer never touches shared bytes. It needs real threads: in the
   // simulated world a reader that runs before the writer spins forever (one task runs
   // at a time, and an uncontended lock is no switch).
-  TEST_CASE("shared_bytes_readers_while_the_writer_goes_on" *
-            doctest::skip(std::getenv("LAB_SIM") != nullptr &&
-                          std::string(std::getenv("LAB_SIM")) == "1")) {
+  TEST_CASE("shared_bytes_readers_while_the_writer_goes_on" * doctest::skip(lab::simulated())) {
     lab::World world("shared_bytes");
     lab::Mutex mu;
     SharedBytes latest;
