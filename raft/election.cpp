@@ -40,13 +40,15 @@ void Raft::Ticker() {
     }
     if (role_ == Role::Leader) {
       // Heartbeats prevent election timeouts (§5.2). Each follower has its own clock:
-      // a follower that just got entries needs no heartbeat yet.
+      // a follower that just got entries needs no heartbeat yet. A commit index whose
+      // notice is due goes the same way (replication.cpp).
       for (int peer = 0; peer < static_cast<int>(peers_.size()); peer++) {
         if (peer == me_) continue;
-        if (now - progress_[peer].lastSent >= kHeartbeatInterval) {
+        const Progress& progress = progress_[peer];
+        if (now - progress.lastSent >= kHeartbeatInterval || now >= progress.commitDue) {
           SendTo(peer, /*tracked=*/false);
         }
-        wake = std::min(wake, progress_[peer].lastSent + kHeartbeatInterval);
+        wake = std::min({wake, progress.lastSent + kHeartbeatInterval, progress.commitDue});
       }
     } else if (now >= electionDeadline_) {
       // Figure 2, rules for followers: "if election timeout elapses without receiving
@@ -58,7 +60,9 @@ void Raft::Ticker() {
     } else {
       wake = electionDeadline_;
     }
+    tickerWake_ = wake;
     tickerCond_.wait_until(lock, wake);
+    tickerWake_ = lab::TimePoint::min();  // awake: it looks at everything before sleeping
   }
   // STUDENT END 2A
 }

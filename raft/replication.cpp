@@ -7,9 +7,10 @@
 //     (the reply's handler then sends what arrived meanwhile, in one batch);
 //   - a reply, while the follower still lacks entries (after a rejection, or when Starts
 //     arrived during the round trip);
-//   - a new commit index, to a follower that has every entry but not that index (so it
-//     applies within a round trip, not a heartbeat interval, of the commit);
-//   - the ticker, when nothing was sent to the follower for kHeartbeatInterval.
+//   - the ticker, when nothing was sent to the follower for kHeartbeatInterval, or when a
+//     follower that has every entry but not the commit index has waited
+//     kCommitNotifyDelay for it (so it applies within a few ms, not a heartbeat
+//     interval, of the commit; meanwhile the next Start usually carries it for free).
 // So a command normally crosses the network once per follower, and a burst of Starts
 // costs a few RPCs, not one each.
 //
@@ -22,6 +23,7 @@
 #include <algorithm>
 #include <functional>
 #include <string>
+#include <utility>
 
 #include "labrpc/log.hpp"
 #include "raft/raft.hpp"
@@ -131,6 +133,7 @@ void Raft::SendTo(int peer, bool tracked) {
   const uint64_t rpcId = tracked ? nextRpcId_++ : 0;
   const lab::TimePoint now = lab::now();
   progress.lastSent = now;
+  progress.commitDue = lab::TimePoint::max();  // whatever is sent carries commitIndex_
   if (tracked) {
     progress.inflightId = rpcId;
     progress.inflightSince = now;
@@ -160,21 +163,41 @@ void Raft::SendTo(int peer, bool tracked) {
             } else {
               self->OnRpcLost(peer, rpcId);
             }
+            self->NudgeTicker(lock);
           });
 }
 
 void Raft::MaybeReplicate(int peer) {
   if (role_ != Role::Leader || peer == me_) return;
-  const Progress& progress = progress_[peer];
-  // Nothing to tell it. A follower that lacks only the commit index is told now rather
-  // than by the next heartbeat: clients (and the tester's one()) wait until every peer
-  // has applied, so a heartbeat's delay would add up to kHeartbeatInterval to each.
-  if (progress.nextIndex > log_.LastIndex() && progress.commitSent >= commitIndex_) return;
+  Progress& progress = progress_[peer];
+  if (progress.nextIndex > log_.LastIndex()) {
+    // It lacks at most the commit index. The tester's one() waits until every peer has
+    // applied, so a heartbeat's delay would add up to kHeartbeatInterval to each call;
+    // the ticker sends it after kCommitNotifyDelay, unless new entries take it first.
+    if (progress.commitSent < commitIndex_ && progress.commitDue == lab::TimePoint::max()) {
+      progress.commitDue = lab::now() + kCommitNotifyDelay;
+      // Woken early, the ticker only sends what is due and sleeps again: wake it only if
+      // it would otherwise sleep past this (a thread switch per commit is what the
+      // delay saves). The caller wakes it after releasing mu_ (NudgeTicker).
+      if (tickerWake_ > progress.commitDue) {
+        tickerWake_ = progress.commitDue;
+        tickerNudge_ = true;
+      }
+    }
+    return;
+  }
   // One replication RPC in flight per follower; its reply sends whatever came since.
   if (progress.inflightId != 0 && lab::now() - progress.inflightSince < kReplicationPatience) {
     return;
   }
   SendTo(peer, /*tracked=*/true);
+}
+
+void Raft::NudgeTicker(lab::Lock& lock) {
+  const bool nudge = std::exchange(tickerNudge_, false);
+  lock.unlock();
+  // After the unlock: woken while mu_ is held, the ticker would only block on it.
+  if (nudge) tickerCond_.notify_all();
 }
 
 void Raft::OnRpcLost(int peer, uint64_t rpcId) {

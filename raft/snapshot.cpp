@@ -105,6 +105,7 @@ void Raft::SendInstallSnapshot(int peer, uint64_t rpcId) {
             } else {
               self->OnRpcLost(peer, rpcId);
             }
+            self->NudgeTicker(lock);
           });
 }
 
