@@ -112,8 +112,8 @@ void Raft::StartPreVote() {
   role_ = Role::PreCandidate;
   ResetElectionTimer();  // a pre-vote that fails is tried again at the next timeout
   lab::log(lab::Topic::vote, me_, "asks for pre-votes for term ", currentTerm_ + 1);
-  StartVoteCount();
-  if (CountVote(me_)) {  // a one-peer cluster
+  preVotesFrom_.assign(peers_.size(), false);
+  if (CountVote(preVotesFrom_, me_)) {  // a one-peer cluster
     StartElection();
     return;
   }
@@ -130,8 +130,8 @@ void Raft::StartElection() {
   Persist();  // the vote for ourselves must survive a crash, or we might vote twice
   ResetElectionTimer();
   lab::log(lab::Topic::vote, me_, "campaigns in term ", currentTerm_);
-  StartVoteCount();
-  if (CountVote(me_)) {  // a one-peer cluster
+  votesFrom_.assign(peers_.size(), false);
+  if (CountVote(votesFrom_, me_)) {  // a one-peer cluster
     BecomeLeader();
     return;
   }
@@ -162,11 +162,9 @@ void Raft::RequestVotes(int term, bool preVote) {
   }
 }
 
-void Raft::StartVoteCount() { votesFrom_.assign(peers_.size(), false); }
-
-bool Raft::CountVote(int peer) {
-  votesFrom_[peer] = true;
-  const auto granted = std::count(votesFrom_.begin(), votesFrom_.end(), true);
+bool Raft::CountVote(std::vector<bool>& tally, int peer) {
+  tally[peer] = true;
+  const auto granted = std::count(tally.begin(), tally.end(), true);
   return granted > static_cast<long>(peers_.size()) / 2;
 }
 
@@ -179,15 +177,19 @@ void Raft::HandleRequestVoteReply(int peer, const RequestVoteArgs& args,
   if (args.PreVote) {
     // Count only pre-votes for the pre-election still running.
     if (role_ != Role::PreCandidate || args.Term != currentTerm_ + 1 || !reply.VoteGranted) return;
-    if (CountVote(peer)) StartElection();
+    if (CountVote(preVotesFrom_, peer)) StartElection();
     return;
   }
-  // Count only votes for the election still running: a reply may arrive after this
-  // peer won, lost, or moved on to a later term.
-  if (role_ != Role::Candidate || currentTerm_ != args.Term || !reply.VoteGranted) return;
+  // Count only votes for our campaign in the current term, while we still (pre-)campaign:
+  // a reply may arrive after this peer won, lost, or moved on to a later term. (Still in
+  // that term and not a follower, we campaigned in it: a peer grants only once per term.)
+  const bool campaigning = role_ == Role::Candidate || role_ == Role::PreCandidate;
+  if (!campaigning || currentTerm_ != args.Term || votedFor_ != me_ || !reply.VoteGranted) {
+    return;
+  }
   // Figure 2, rules for candidates: "if votes received from majority of servers: become
   // leader".
-  if (CountVote(peer)) BecomeLeader();
+  if (CountVote(votesFrom_, peer)) BecomeLeader();
 }
 
 void Raft::BecomeLeader() {
@@ -198,7 +200,8 @@ void Raft::BecomeLeader() {
   // leader's last log index + 1, matchIndex = 0.
   Progress initial;
   initial.nextIndex = log_.LastIndex() + 1;
-  initial.lastReply = lab::now();  // check-quorum counts from the election
+  // Check-quorum counts from the election, kNewLeaderGrace later.
+  initial.lastReply = lab::now() + kNewLeaderGrace;
   progress_.assign(peers_.size(), initial);
   tickerCond_.notify_all();  // the ticker now has heartbeats to schedule
   // "Upon election: send initial empty AppendEntries RPCs (heartbeat) to each server";

@@ -218,7 +218,7 @@ void Raft::HandleAppendEntriesReply(int peer, uint64_t rpcId, const AppendEntrie
   // A reply to an RPC of an earlier term says nothing about the current one.
   if (role_ != Role::Leader || args.Term != currentTerm_) return;
   Progress& progress = progress_[peer];
-  progress.lastReply = lab::now();
+  progress.lastReply = std::max(progress.lastReply, lab::now());  // the grace may be later
   if (rpcId != 0 && progress.inflightId == rpcId) progress.inflightId = 0;
 
   if (reply.Success) {

@@ -7,6 +7,7 @@
 //
 // Threading: Snapshot and the handler take mu_; the other functions here are called with
 // mu_ held and never block.
+#include <algorithm>
 #include <string>
 #include <utility>
 
@@ -117,7 +118,7 @@ void Raft::HandleInstallSnapshotReply(int peer, uint64_t rpcId, const InstallSna
   }
   if (role_ != Role::Leader || args.Term != currentTerm_) return;
   Progress& progress = progress_[peer];
-  progress.lastReply = lab::now();
+  progress.lastReply = std::max(progress.lastReply, lab::now());  // the grace may be later
   if (rpcId != 0 && progress.inflightId == rpcId) progress.inflightId = 0;
   // The follower now holds everything through the snapshot (it installed it, or already
   // had those entries committed); continue with the entries after it.
