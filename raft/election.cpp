@@ -4,9 +4,10 @@
 // The ticker task wakes when something is due: a follower or candidate whose election
 // timeout passed asks for pre-votes, and campaigns once a majority would vote for it; a
 // leader sends a heartbeat to each follower it has sent nothing for kHeartbeatInterval,
-// and steps down when no majority has answered it for kLeaderContactTimeout. Votes are
-// requested on one task per peer, and each reply is counted under mu_ if it still
-// belongs to the current (pre-)election.
+// and steps down when no majority has answered it for kLeaderContactTimeout (a new
+// leader only after kNewLeaderGrace). Votes are requested on one task per peer, and each
+// reply is counted under mu_ if it still belongs to the current pre-election, or to our
+// campaign in the current term.
 //
 // Why both: in the tests peers are cut off and reconnected all the time. Without
 // pre-votes a cut-off peer raises its term at every timeout and, back in the cluster,
