@@ -148,11 +148,13 @@ bench-2: build
 	@scripts/bench-lab.py --build build --runs 3 --parts 2A,2B,2C,2D
 	@FAILOVER_TRIALS=200 build/raft_bench | grep -E '^(leader failover|commit cost)'
 
-# The simulated world against the real one, seed sweeps, failover over many trials.
-# Lab 3: per part wall/CPU/RSS/RPCs/ops (median of 3).
+# Lab 3: per part wall/CPU/RSS/RPCs/ops (median of 3), run as the tests run, then at
+# equal work (each test's clients paced to the staff solution's operations).
 bench-3: build
 	@scripts/bench-lab.py --build build --runs 3 --parts 3A,3B
+	@scripts/bench-lab.py --build build --runs 3 --parts 3A,3B --equal-work
 
+# The simulated world against the real one, seed sweeps, failover over many trials.
 bench-sim: build
 	@scripts/bench-sim.sh build 3 1000 1000 1
 

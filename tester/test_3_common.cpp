@@ -2,6 +2,8 @@
 // test_3_common.hpp): the same steps, constants and messages as Go.
 #include "tester/test_3_common.hpp"
 
+#include "tester/op_pacer.hpp"
+
 #include <atomic>
 #include <cstdio>
 #include <memory>
@@ -211,6 +213,7 @@ void GenericTest(const std::string& part, int nclients, int nservers, bool unrel
     std::atomic<bool> done_clients{false};
     lab::Channel<bool> ch_partitioner{1};
     std::vector<std::shared_ptr<lab::Channel<int>>> clnts;
+    OpPacer pacer{OpPacer::rate_from_env()};  // off unless a benchmark sets it
   };
   auto shared = std::make_shared<Shared>();
 
@@ -250,6 +253,7 @@ void GenericTest(const std::string& part, int nclients, int nservers, bool unrel
             cfg.fail(cat("get wrong value, key ", key, ", wanted:\n", last, "\n, got\n", v));
           }
         }
+        shared->pacer.wait();
       }
       shared->clnts[cli]->send(j);
     };

@@ -1,11 +1,15 @@
 // Unit tests of the Lab 3 tester's own helpers (suite "kv-helpers", in `make test`, not in
-// `make test-3` or the grader): appendOffsets must say exactly what find and rfind say.
+// `make test-3` or the grader): appendOffsets must say exactly what find and rfind say,
+// and the benchmark's operation pacer must space operations as it promises.
+#include "tester/op_pacer.hpp"
 #include "tester/test_3_common.hpp"
 
 #include <doctest/doctest.h>
 
 #include <random>
 #include <string>
+
+using namespace std::chrono_literals;
 
 namespace {
 
@@ -56,5 +60,38 @@ TEST_SUITE("kv-helpers") {
     CHECK(where[1] == std::pair<size_t, size_t>{7, 7});
     CHECK(where[2] == std::pair<size_t, size_t>{14, 14});
     CHECK(where[3].first == std::string::npos);
+  }
+
+  // LAB_KV_OPS_PER_SEC's pacer: slots 1/R apart, shared by every caller, none saved up
+  // while nobody asks (a burst after a partition heals would be work Go never does).
+  TEST_CASE("op_pacer_spaces_operations_and_saves_no_slots") {
+    lab::World world("op-pacer");
+    tester::OpPacer pacer(100);  // a slot every 10 ms
+    const lab::TimePoint t0 = lab::now();
+    for (int i = 0; i < 21; i++) pacer.wait();
+    CHECK(lab::now() - t0 >= 200ms);
+
+    lab::sleep(100ms);  // ten slots nobody used
+    const lab::TimePoint t1 = lab::now();
+    pacer.wait();
+    pacer.wait();
+    CHECK(lab::now() - t1 >= 10ms);
+
+    lab::Channel<bool> done(2);
+    const lab::TimePoint t2 = lab::now();
+    for (int c = 0; c < 2; c++) {
+      lab::go("client", [&pacer, &done] {
+        for (int i = 0; i < 10; i++) pacer.wait();
+        done.send(true);
+      });
+    }
+    done.recv();
+    done.recv();
+    CHECK(lab::now() - t2 >= 190ms);
+
+    tester::OpPacer unpaced(0);
+    const lab::TimePoint t3 = lab::now();
+    for (int i = 0; i < 1000; i++) unpaced.wait();
+    CHECK(lab::now() - t3 < 100ms);
   }
 }
