@@ -1,10 +1,10 @@
 // See op_pacer.hpp.
 #include "tester/op_pacer.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <string>
 
 namespace tester {
 
@@ -33,7 +33,7 @@ void OpPacer::wait() {
   {
     lab::Lock lock(mu_);
     const lab::TimePoint now = lab::now();
-    slot = next_ && *next_ > now ? *next_ : now;
+    slot = std::max(next_, now);
     next_ = slot + gap_;
   }
   const lab::Duration ahead = slot - lab::now();

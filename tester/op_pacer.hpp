@@ -9,8 +9,6 @@
 
 #include "labrpc/runtime.hpp"
 
-#include <optional>
-
 namespace tester {
 
 class OpPacer {
@@ -28,7 +26,7 @@ class OpPacer {
  private:
   lab::Duration gap_{0};
   lab::Mutex mu_;
-  std::optional<lab::TimePoint> next_;  // the next free slot
+  lab::TimePoint next_{};  // the next free slot; in the past (at first: the epoch) = now
 };
 
 }  // namespace tester
