@@ -11,6 +11,9 @@
 #   make check-rules                                            the runtime rule (DESIGN.md)
 SHELL := /bin/bash
 .DEFAULT_GOAL := build
+# No built-in implicit rules: a mistyped target is an error, not a guess at a C file.
+MAKEFLAGS += --no-builtin-rules
+.SUFFIXES:
 
 , := ,
 GENERATOR := $(if $(shell command -v ninja 2>/dev/null),-G Ninja,)
@@ -19,14 +22,23 @@ RUN ?=
 # doctest filters: a part is a test suite; RUN picks test cases by name (wildcards ok).
 doctest_filter = -ts=$(1) $(if $(RUN),-tc=$(RUN))
 
+# $(call configure,DIR,CMAKE_OPTIONS[,TARGETS]): configure DIR once, build TARGETS (default all).
 define configure
 	@if [ ! -f $(1)/CMakeCache.txt ]; then \
 	  cmake -S . -B $(1) $(GENERATOR) -DLAB_WERROR=$(WERROR) $(2) >/dev/null; fi
-	@cmake --build $(1) -j 2
+	@cmake --build $(1) -j 2 $(if $(3),--target $(3))
 endef
 
-.PHONY: deps build build-tsan build-asan test test-sim test-labrpc test-2 test-3 test-porcupine \
-        race asan bench bench-2 bench-3 bench-sim bench-porcupine check-picture stress sim-stress grade \
+# A test target names a part; a typo (test-2Z, test-2a) is an error listing the parts.
+PARTS := labrpc 2A 2B 2C 2D 2 3A 3B 3 porcupine
+define check_part  # $(call check_part,PART,TARGET_PREFIX)
+	@if [ -z "$(filter $(1),$(PARTS))" ]; then \
+	  echo "make: no lab part '$(1)' in $(2)$(1); parts: $(PARTS) (make $(2)2A, make $(2)3 ...)" >&2; \
+	  exit 2; fi
+endef
+
+.PHONY: deps build build-tsan build-asan test test-sim \
+        $(foreach p,test race asan,$(p)-labrpc $(p)-2 $(p)-3 $(p)-porcupine) race asan bench bench-2 bench-3 bench-sim bench-porcupine check-picture stress sim-stress grade \
         handout check-handout test-tools \
         check-rules format clean
 
@@ -59,47 +71,49 @@ test: build
 test-sim: build
 	@scripts/run-tests.sh build sim:labrpc_test "" $(SIM_TESTS)
 
-test-labrpc: build
-	@scripts/run-tests.sh build labrpc_test "$(if $(RUN),-tc=$(RUN))"
-
-test-2: build
-	@scripts/run-tests.sh build raft_test "$(call doctest_filter,2A$(,)2B$(,)2C$(,)2D)"
-
-test-2%: build
-	@scripts/run-tests.sh build raft_test "$(call doctest_filter,2$*)"
-
-test-3: build
-	@scripts/run-tests.sh build kv_test "$(call doctest_filter,3A$(,)3B)"
-
-test-3%: build
-	@scripts/run-tests.sh build kv_test "$(call doctest_filter,3$*)"
-
-test-porcupine: build
-	@scripts/run-tests.sh build porcupine_test "$(if $(RUN),-tc=$(RUN))"
-
 race: build-tsan
 	@scripts/run-tests.sh build-tsan $(ALL_TESTS)
-
-race-labrpc: build-tsan
-	@scripts/run-tests.sh build-tsan labrpc_test "$(if $(RUN),-tc=$(RUN))"
-
-race-2%: build-tsan
-	@scripts/run-tests.sh build-tsan raft_test "$(call doctest_filter,2$*)"
-
-race-3%: build-tsan
-	@scripts/run-tests.sh build-tsan kv_test "$(call doctest_filter,3$*)"
 
 asan: build-asan
 	@scripts/run-tests.sh build-asan $(ALL_TESTS)
 
-asan-labrpc: build-asan
-	@scripts/run-tests.sh build-asan labrpc_test "$(if $(RUN),-tc=$(RUN))"
+# One part's targets, PREFIX-labrpc, PREFIX-2A ... PREFIX-3, PREFIX-porcupine, for one
+# build flavour. Each builds only the binary it runs: a first `make test-2A` on a fresh
+# clone builds a third of the tree. Anything else after PREFIX- is an error listing the
+# parts. $(call part_targets,PREFIX,BUILD_DIR,CMAKE_OPTIONS)
+define part_targets
+$(1)-labrpc: deps
+	$$(call configure,$(2),$(3),labrpc_test)
+	@scripts/run-tests.sh $(2) labrpc_test "$$(if $$(RUN),-tc=$$(RUN))"
 
-asan-2%: build-asan
-	@scripts/run-tests.sh build-asan raft_test "$(call doctest_filter,2$*)"
+$(1)-2: deps
+	$$(call configure,$(2),$(3),raft_test)
+	@scripts/run-tests.sh $(2) raft_test "$$(call doctest_filter,2A$$(,)2B$$(,)2C$$(,)2D)"
 
-asan-3%: build-asan
-	@scripts/run-tests.sh build-asan kv_test "$(call doctest_filter,3$*)"
+$(1)-2%: deps
+	$$(call check_part,2$$*,$(1)-)
+	$$(call configure,$(2),$(3),raft_test)
+	@scripts/run-tests.sh $(2) raft_test "$$(call doctest_filter,2$$*)"
+
+$(1)-3: deps
+	$$(call configure,$(2),$(3),kv_test)
+	@scripts/run-tests.sh $(2) kv_test "$$(call doctest_filter,3A$$(,)3B)"
+
+$(1)-3%: deps
+	$$(call check_part,3$$*,$(1)-)
+	$$(call configure,$(2),$(3),kv_test)
+	@scripts/run-tests.sh $(2) kv_test "$$(call doctest_filter,3$$*)"
+
+$(1)-porcupine: deps
+	$$(call configure,$(2),$(3),porcupine_test)
+	@scripts/run-tests.sh $(2) porcupine_test "$$(if $$(RUN),-tc=$$(RUN))"
+
+$(1)-%:
+	$$(call check_part,$$*,$(1)-)
+endef
+$(eval $(call part_targets,test,build,))
+$(eval $(call part_targets,race,build-tsan,-DLAB_SANITIZE=thread))
+$(eval $(call part_targets,asan,build-asan,-DLAB_SANITIZE=address))
 
 # --- tools ------------------------------------------------------------------------
 # Stress: N runs of each test of PART (or of the tests RUN names), J at a time; failing

@@ -3,7 +3,8 @@
 # usage: run-tests.sh BUILD_DIR BINARY "ARGS" [BINARY "ARGS" ...]
 # A BINARY written sim:NAME runs NAME in the simulated world (LAB_SIM=1).
 # A binary that crashes or hangs past LAB_TEST_TIMEOUT seconds (default 2400) counts as
-# one failed test case besides what it reported.
+# one failed test case besides what it reported. ARGS that select no test case (a typo in
+# RUN=...) are an error that lists the test cases there are.
 set -uo pipefail
 build_dir=$1
 shift
@@ -31,6 +32,15 @@ while [ $# -ge 2 ]; do
     passed=$((passed + p))
     failed=$((failed + f))
     [ "$f" -gt 0 ] && status=1
+    if grep -qE '^\[doctest\] test cases: +0 \|' <<<"$summary"; then
+      suite=$(grep -oE -- '-ts=[^ ]+' <<<"$args")
+      echo "run-tests: no test case of $binary matches: $args"
+      echo "run-tests: the test cases of $binary ${suite:+($suite)} are:"
+      "$build_dir/$binary" -ltc $suite 2>/dev/null | grep -E '^Test|^[a-z_]+$' | sed 's/^/  /'
+      failures+=("$binary${sim:+ (simulated)}: no test case matches $args")
+      failed=$((failed + 1))
+      status=1
+    fi
   fi
   while IFS= read -r name; do
     failures+=("$binary${sim:+ (simulated)}: $name")

@@ -3,7 +3,7 @@
 # stress runner and the grader (against fake test binaries, so they run in seconds and
 # can be made to fail on purpose), the handout generator (generation only; the build and
 # run of a handout is scripts/check-handout.sh). The last line is "tools: N passed, N failed".
-# usage: scripts/test-tools.sh [prettylog|stress|grade|handout|run_tests ...]   (default: all)
+# usage: scripts/test-tools.sh [prettylog|stress|grade|handout|run_tests|make_targets ...]   (default: all)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 data=scripts/testdata
@@ -225,6 +225,15 @@ test_run_tests() {
     grep -qx '  doctest_fail: TestRegression1' $tmp/run.txt &&
     grep -qx '  go_fail (simulated): TestBackup2B' $tmp/run.txt &&
     grep -qx '  crash: ended with status 139 before reporting' $tmp/run.txt"
+  printf '#!/bin/bash\nif [ "$1" = -ltc ]; then echo TestOne2A; echo TestTwo2A; exit 0; fi\necho "[doctest] test cases: 0 | 0 passed | 0 failed | 2 skipped"\n' >"$bin/none"
+  chmod +x "$bin/none"
+  scripts/run-tests.sh "$bin" none "-ts=2A -tc=TestTypo2A" >"$tmp/run-none.txt" 2>&1
+  echo "exit $?" >>"$tmp/run-none.txt"
+  check "run-tests: arguments that select no test case fail and list the test cases" bash -c "
+    cat $tmp/run-none.txt
+    grep -qx 'run-tests: no test case of none matches: -ts=2A -tc=TestTypo2A' $tmp/run-none.txt &&
+    grep -qx '  TestTwo2A' $tmp/run-none.txt && grep -qx '0 passed, 1 failed' $tmp/run-none.txt &&
+    grep -qx 'exit 1' $tmp/run-none.txt"
   scripts/run-tests.sh "$bin" pass "" >"$tmp/run-ok.txt" 2>&1
   echo "exit $?" >>"$tmp/run-ok.txt"
   check "run-tests: all passing exits 0 and lists nothing" bash -c "
@@ -232,8 +241,21 @@ test_run_tests() {
     ! grep -q '^failed:' $tmp/run-ok.txt"
 }
 
+# --- make's test targets: a mistyped part is an error naming the parts -------------------
+test_make_targets() {
+  local target
+  for target in test-2Z test-2a test-4A race-2z asan-3C test-labrpcx; do
+    make -s "$target" >"$tmp/make.txt" 2>&1
+    echo "exit $?" >>"$tmp/make.txt"
+    check "make $target: an unknown part is an error listing the parts" bash -c "
+      cat $tmp/make.txt
+      grep -q \"no lab part '${target#*-}' in $target; parts: labrpc 2A 2B 2C 2D 2 3A 3B 3 porcupine\" $tmp/make.txt &&
+      grep -qx 'exit 2' $tmp/make.txt"
+  done
+}
+
 want=("$@")
-[ ${#want[@]} -eq 0 ] && want=(prettylog stress grade handout run_tests)
+[ ${#want[@]} -eq 0 ] && want=(prettylog stress grade handout run_tests make_targets)
 for tool in "${want[@]}"; do
   if declare -f "test_$tool" >/dev/null; then "test_$tool"; else echo "test-tools: no tests for $tool" >&2; exit 2; fi
 done
