@@ -7,9 +7,17 @@
 // call at once rather than after Go's 100 ms poll or a 7-second delay.
 #include "labrpc/labrpc.hpp"
 
+#include "labrpc/log.hpp"
+
 namespace lab {
 
 namespace {
+
+// A server as the logs show it: the testers name servers by peer index ("2" -> "S2").
+std::string server_label(const std::string& name) {
+  const bool index = !name.empty() && name.find_first_not_of("0123456789") == std::string::npos;
+  return index ? "S" + name : name;
+}
 
 std::string join_names(const std::vector<std::string>& names) {
   std::string out = "[";
@@ -142,6 +150,11 @@ void Network::Enable(const std::string& end_name, bool enabled) {
   WakeCalls();
 }
 
+void Network::NameCaller(const std::string& end_name, std::string caller, int peer) {
+  Lock lock(mu_);
+  callers_[end_name] = Caller{std::move(caller), peer};
+}
+
 void Network::Reliable(bool yes) {
   Lock lock(mu_);
   reliable_ = yes;
@@ -223,10 +236,37 @@ std::optional<Bytes> Network::Process(const std::string& end_name,
     ~Unregister() { net->in_flight_.erase(call); }
   } unregister{this, call.get()};
 
+  // The rpc and drop topics: "#17 -> S2 Raft.AppendEntries ..." in the caller's column.
+  const uint64_t call_id = next_call_id_++;
+  std::string call_label;
+  int column = kNoPeer;
+  if (log_enabled(Topic::rpc) || log_enabled(Topic::drop)) [[unlikely]] {
+    // A caller with a column of its own is named by it; others (clerks) in the line.
+    auto caller = callers_.find(end_name);
+    if (caller != callers_.end()) column = caller->second.peer;
+    call_label = "#" + std::to_string(call_id) + " " +
+                 (column != kNoPeer             ? ""
+                  : caller != callers_.end() ? caller->second.name + " "
+                                             : "end " + end_name + " ") +
+                 "-> " + (route.server_name.empty() ? "nowhere" : server_label(route.server_name)) +
+                 " " + service_method;
+  }
+  const auto note = [&](Topic topic, const auto&... parts) {
+    if (log_enabled(topic)) [[unlikely]]
+      log(topic, column, call_label, parts...);
+  };
+  note(Topic::rpc, ", ", args.size(), " bytes");
+
   // Path B: unreachable. The fate is fixed now; answer false after a delay.
   if (!route.enabled || !route.server) {
     const int mod = long_delays ? f.long_delay_mod_ms : f.short_timeout_mod_ms;
-    const TimePoint deadline = now() + std::chrono::milliseconds(rng_.intn(std::max(mod, 1)));
+    const int64_t delay_ms = rng_.intn(std::max(mod, 1));
+    note(Topic::drop, ": unreachable (",
+         !route.enabled                ? "end disabled"
+         : route.server_name.empty()   ? "end not connected"
+                                       : "no server " + server_label(route.server_name),
+         "), fails after ", delay_ms, " ms");
+    const TimePoint deadline = now() + std::chrono::milliseconds(delay_ms);
     call->changed.wait_until(lock, deadline, [&] { return cleaned_up_; });
     return std::nullopt;
   }
@@ -236,10 +276,15 @@ std::optional<Bytes> Network::Process(const std::string& end_name,
 
   // Path A, step 1: unreliable delay and request loss.
   if (!reliable) {
-    const auto delay = std::chrono::milliseconds(rng_.intn(std::max(f.short_delay_mod_ms, 1)));
-    if (call->changed.wait_until(lock, now() + delay, [&] { return cleaned_up_; }))
+    const int64_t delay_ms = rng_.intn(std::max(f.short_delay_mod_ms, 1));
+    if (call->changed.wait_until(lock, now() + std::chrono::milliseconds(delay_ms),
+                                 [&] { return cleaned_up_; }))
       return std::nullopt;
-    if (rng_.intn(1000) < f.drop_request_per_mille) return std::nullopt;
+    if (rng_.intn(1000) < f.drop_request_per_mille) {
+      note(Topic::drop, ": request lost after ", delay_ms, " ms (unreliable)");
+      return std::nullopt;
+    }
+    note(Topic::drop, ": request delayed ", delay_ms, " ms (unreliable)");
   }
 
   // Step 2: the handler runs on its own task, so a blocked handler blocks only itself.
@@ -261,20 +306,31 @@ std::optional<Bytes> Network::Process(const std::string& end_name,
 
   // Step 3: wait for the handler or the target's death; dead or unfinished means false.
   call->changed.wait(lock, [&] { return call->handler_done || Dead(*call); });
-  if (Dead(*call)) return std::nullopt;
+  if (Dead(*call)) {
+    note(Topic::drop, ": fails, ", server_label(call->server_name),
+         " was cut off, crashed or cleaned up ",
+         call->handler_done ? "as its handler returned" : "during its handler");
+    return std::nullopt;
+  }
 
   // Step 4: reply loss.
-  if (!reliable && rng_.intn(1000) < f.drop_reply_per_mille) return std::nullopt;
+  if (!reliable && rng_.intn(1000) < f.drop_reply_per_mille) {
+    note(Topic::drop, ": reply lost (the handler ran)");
+    return std::nullopt;
+  }
 
   // Step 5: long reordering delays most replies (death is not re-checked).
   if (long_reordering && rng_.intn(std::max(f.reorder_chance_of, 1)) < f.reorder_chance_in) {
     const int64_t spread = rng_.intn(std::max(f.reorder_spread_ms, 1));
-    const auto delay = std::chrono::milliseconds(f.reorder_base_ms + rng_.intn(spread + 1));
-    if (call->changed.wait_until(lock, now() + delay, [&] { return cleaned_up_; }))
+    const int64_t delay_ms = f.reorder_base_ms + rng_.intn(spread + 1);
+    note(Topic::drop, ": reply delayed ", delay_ms, " ms (long reordering)");
+    if (call->changed.wait_until(lock, now() + std::chrono::milliseconds(delay_ms),
+                                 [&] { return cleaned_up_; }))
       return std::nullopt;
   }
 
   // Step 6: deliver.
+  note(Topic::rpc, ": reply, ", call->reply.size(), " bytes");
   total_bytes_.fetch_add(static_cast<int64_t>(call->reply.size()));
   return std::move(call->reply);
 }

@@ -156,6 +156,10 @@ class Network {
   void DeleteServer(const std::string& name);
   void Connect(const std::string& end_name, const std::string& server_name);
   void Enable(const std::string& end_name, bool enabled);
+  // Who calls through an end ("S0", a clerk's "C3"), for the rpc and drop log topics:
+  // lines name the caller instead of the end's random name, and go in `peer`'s column
+  // (lab::kNoPeer: full width). Optional; logs only.
+  void NameCaller(const std::string& end_name, std::string caller, int peer);
 
   void Reliable(bool yes);
   void LongDelays(bool yes);
@@ -199,6 +203,12 @@ class Network {
   std::map<std::string, bool> enabled_;
   std::map<std::string, std::string> connections_;  // end -> server name
   std::map<std::string, std::shared_ptr<Server>> servers_;
+  struct Caller {
+    std::string name;
+    int peer;
+  };
+  std::map<std::string, Caller> callers_;  // end -> who calls through it (logs only)
+  uint64_t next_call_id_ = 1;               // numbers requests in the logs
   Rng rng_;
   std::atomic<int64_t> total_count_{0};
   std::atomic<int64_t> total_bytes_{0};

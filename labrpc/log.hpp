@@ -39,11 +39,11 @@ enum class Topic : uint8_t {
   persist,   // state saved or restored
   snapshot,  // snapshots taken, sent, installed
   timer,     // election timeouts, heartbeats
-  rpc,       // the network: calls and replies
-  drop,      // the network: requests or replies lost, peers cut off
+  rpc,       // the network: each request taken up, each reply delivered
+  drop,      // the network's faults: requests or replies lost or delayed, targets unreachable
   client,    // clerks (kvraft)
   server,    // key/value servers (kvraft)
-  test,      // the tester: what a test does next
+  test,      // the tester: begin, connect, disconnect, crash, start, partition, leaders found
   info,      // anything else worth a line
   warn,      // something unexpected but survivable
   error,     // something wrong

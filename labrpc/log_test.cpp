@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "labrpc/labrpc.hpp"
 #include "labrpc/runtime.hpp"
 
 namespace {
@@ -190,5 +191,60 @@ TEST_SUITE("log") {
     CHECK(output.find("valid topics: all, none, vote, leader") != std::string::npos);
     const auto [good_output, good_status] = run_self_with_lab_log("vote,leader");
     CHECK(good_status == 0);
+  }
+  TEST_CASE("network_logs_calls_and_replies_under_rpc_and_faults_under_drop") {
+    CapturedLog captured(bit(Topic::rpc) | bit(Topic::drop));
+    {
+      lab::World world("network log test");
+      lab::Network net;
+      auto service = std::make_shared<lab::Service>("Echo");
+      service->AddTyped<int, int>("Double", [](const int& x, int* reply) { *reply = 2 * x; });
+      auto server = std::make_shared<lab::Server>();
+      server->AddService(service);
+      net.AddServer("2", server);
+      lab::ClientEnd* peer_end = net.MakeEnd("e-peer");
+      net.Connect("e-peer", "2");
+      net.NameCaller("e-peer", "S0", 0);
+      lab::ClientEnd* clerk_end = net.MakeEnd("e-clerk");
+      net.Connect("e-clerk", "2");
+      net.NameCaller("e-clerk", "clerk 1", lab::kNoPeer);
+      int reply = 0;
+
+      CHECK_FALSE(peer_end->Call("Echo.Double", 1, &reply));  // disabled
+      net.Enable("e-peer", true);
+      net.Enable("e-clerk", true);
+      CHECK(peer_end->Call("Echo.Double", 2, &reply));
+      CHECK(clerk_end->Call("Echo.Double", 3, &reply));
+      lab::Faults faults;
+      faults.drop_request_per_mille = 1000;
+      net.SetFaults(faults);
+      net.Reliable(false);
+      CHECK_FALSE(peer_end->Call("Echo.Double", 4, &reply));
+      faults.drop_request_per_mille = 0;
+      faults.drop_reply_per_mille = 1000;
+      net.SetFaults(faults);
+      CHECK_FALSE(peer_end->Call("Echo.Double", 5, &reply));
+      faults.drop_reply_per_mille = 0;
+      faults.reorder_chance_in = faults.reorder_chance_of;
+      net.SetFaults(faults);
+      net.LongReordering(true);
+      CHECK(peer_end->Call("Echo.Double", 6, &reply));
+      net.Cleanup();
+    }
+    std::string all;
+    for (const std::string& line : captured.lines()) all += line.substr(9);
+    const auto has = [&](const std::string& text) {
+      INFO("looking for: ", text, "\nin:\n", all);
+      CHECK(all.find(text) != std::string::npos);
+    };
+    has("rpc      S0 #1 -> S2 Echo.Double, ");
+    has("drop     S0 #1 -> S2 Echo.Double: unreachable (end disabled), fails after ");
+    has("rpc      S0 #2 -> S2 Echo.Double: reply, ");
+    has("rpc      -- #3 clerk 1 -> S2 Echo.Double: reply, ");
+    has("drop     S0 #4 -> S2 Echo.Double: request lost after ");
+    has("drop     S0 #5 -> S2 Echo.Double: request delayed ");
+    has("drop     S0 #5 -> S2 Echo.Double: reply lost (the handler ran)");
+    has("drop     S0 #6 -> S2 Echo.Double: reply delayed ");
+    has("rpc      S0 #6 -> S2 Echo.Double: reply, ");
   }
 }

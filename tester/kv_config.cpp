@@ -11,11 +11,20 @@
 #include <cstdlib>
 #include <utility>
 
+#include "labrpc/log.hpp"
+
 namespace tester {
 
 namespace {
 
 std::string server_name(int i) { return std::to_string(i); }
+
+// Servers as Go prints a slice: "[0 1 2]" (test logs).
+std::string peer_list(const std::vector<int>& peers) {
+  std::string out = "[";
+  for (size_t k = 0; k < peers.size(); ++k) out += (k ? " " : "") + std::to_string(peers[k]);
+  return out + "]";
+}
 
 }  // namespace
 
@@ -157,12 +166,14 @@ std::vector<int> KvConfig::All() const {
 }
 
 void KvConfig::ConnectAll() {
+  lab::log(lab::Topic::test, lab::kNoPeer, "connect all servers");
   lab::Lock lock(mu_);
   for (int i = 0; i < n_; i++) connectUnlocked(i, All());
 }
 
 // Sets up 2 partitions with connectivity between servers in each partition.
 void KvConfig::partition(const std::vector<int>& p1, const std::vector<int>& p2) {
+  lab::log(lab::Topic::test, lab::kNoPeer, "partition ", peer_list(p1), " | ", peer_list(p2));
   lab::Lock lock(mu_);
   for (int i : p1) {
     disconnectUnlocked(i, p2);
@@ -195,7 +206,11 @@ std::shared_ptr<kvraft::Clerk> KvConfig::makeClient(const std::vector<int>& to) 
     endnames[j] = randstring(20);
     ends[j] = net_.MakeEnd(endnames[j]);
     net_.Connect(endnames[j], server_name(j));
+    net_.NameCaller(endnames[j], cat("clerk ", clerks_made_ + 1), lab::kNoPeer);
   }
+  clerks_made_++;
+  lab::log(lab::Topic::test, lab::kNoPeer, "makeClient: clerk ", clerks_made_, " reaches ",
+           peer_list(to));
 
   // Randomize server handles (Go's random_handles).
   for (int i = 0; i < n_; i++) {
@@ -237,6 +252,7 @@ void KvConfig::DisconnectClient(const std::shared_ptr<kvraft::Clerk>& ck,
 
 // Shutdown a server by isolating it
 void KvConfig::ShutdownServer(int i) {
+  lab::log(lab::Topic::test, i, "ShutdownServer: S", i, " crashes (its persisted state is kept)");
   std::shared_ptr<kvraft::KVServer> kv;
   {
     lab::Lock lock(mu_);
@@ -276,7 +292,9 @@ void KvConfig::StartServer(int i) {
     for (int j = 0; j < n_; j++) {
       ends[j] = net_.MakeEnd(endnames_[i][j]);
       net_.Connect(endnames_[i][j], server_name(j));
+      net_.NameCaller(endnames_[i][j], cat("S", i), i);
     }
+    lab::log(lab::Topic::test, i, "StartServer: S", i, " starts from its persisted state");
 
     // a fresh persister, so old instance doesn't overwrite new instance's persisted
     // state. give the fresh persister a copy of the old persister's state, so that the
@@ -339,6 +357,7 @@ void KvConfig::op() { ops_.fetch_add(1); }
 
 // start a Test. print the Test message. e.g. cfg.begin("Test: one client (3A)")
 void KvConfig::begin(const std::string& title) {
+  lab::log(lab::Topic::test, lab::kNoPeer, "begin ", report().test_name, ": ", title);
   std::printf("%s ...\n", title.c_str());
   std::fflush(stdout);
   t0_ = lab::now();

@@ -153,6 +153,7 @@ class KvConfig {
   std::vector<std::shared_ptr<raft::Persister>> saved_;
   std::vector<std::vector<std::string>> endnames_;  // names of each server's sending ends
   std::map<kvraft::Clerk*, std::vector<std::string>> clerks_;
+  int clerks_made_ = 0;  // numbers clerks in the test and rpc logs
   lab::Rng rng_;
 
   std::atomic<bool> finished_{false};

@@ -8,6 +8,8 @@
 #include <cstdlib>
 #include <exception>
 
+#include "labrpc/log.hpp"
+
 namespace tester {
 
 namespace {
@@ -142,6 +144,7 @@ void RaftConfig::crash1(int i) {
     rf = peer.raft;
   }
   if (rf) {
+    lab::log(lab::Topic::test, i, "crash1: S", i, " crashes (its persisted state is kept)");
     rf->Kill();  // never under the tester lock
   }
   lab::Lock lock(mu_);
@@ -169,7 +172,9 @@ void RaftConfig::start1(int i) {
   for (int j = 0; j < n_; j++) {
     ends.push_back(net_.MakeEnd(end_names[j]));
     net_.Connect(end_names[j], server_name(j));
+    net_.NameCaller(end_names[j], cat("S", i), i);
   }
+  lab::log(lab::Topic::test, i, "start1: S", i, " starts from its persisted state");
 
   std::shared_ptr<raft::Persister> persister;
   {
@@ -378,6 +383,7 @@ void RaftConfig::applierSnap(int i, std::shared_ptr<raft::ApplyChannel> apply_ch
 // connect attaches server i to the net.
 void RaftConfig::connect(int i) {
   lab::Lock lock(mu_);
+  if (!peers_[i].connected) lab::log(lab::Topic::test, i, "connect S", i);
   peers_[i].connected = true;
   // outgoing ClientEnds
   for (int j = 0; j < n_; j++) {
@@ -396,6 +402,7 @@ void RaftConfig::connect(int i) {
 // disconnect detaches server i from the net.
 void RaftConfig::disconnect(int i) {
   lab::Lock lock(mu_);
+  if (peers_[i].connected) lab::log(lab::Topic::test, i, "disconnect S", i);
   peers_[i].connected = false;
   // outgoing ClientEnds
   if (!peers_[i].end_names.empty()) {
@@ -407,8 +414,12 @@ void RaftConfig::disconnect(int i) {
   }
 }
 
-void RaftConfig::setunreliable(bool unreliable) { net_.Reliable(!unreliable); }
+void RaftConfig::setunreliable(bool unreliable) {
+  lab::log(lab::Topic::test, lab::kNoPeer, "network ", unreliable ? "unreliable" : "reliable");
+  net_.Reliable(!unreliable);
+}
 void RaftConfig::setlongreordering(bool long_reordering) {
+  lab::log(lab::Topic::test, lab::kNoPeer, "long reordering ", long_reordering ? "on" : "off");
   net_.LongReordering(long_reordering);
 }
 // Port: 0 for a deleted server, where Go crashes.
@@ -482,7 +493,12 @@ int RaftConfig::checkOneLeader() {
       }
       lastTermWithLeader = std::max(lastTermWithLeader, term);
     }
-    if (!leaders.empty()) return leaders[lastTermWithLeader][0];
+    if (!leaders.empty()) {
+      const int leader = leaders[lastTermWithLeader][0];
+      lab::log(lab::Topic::test, lab::kNoPeer, "checkOneLeader: S", leader, " leads term ",
+               lastTermWithLeader);
+      return leader;
+    }
   }
   fail("expected one leader, got none");
 }
@@ -583,7 +599,8 @@ Command RaftConfig::wait(int index, int count, int start_term) {
 // command several times, in case a leader fails just after Start(); without, it calls
 // Start() only once, to simplify the early 2B tests.
 int RaftConfig::one(const Command& command, int expected_servers, bool retry) {
-  TestGuard::Awaiting awaiting(guard_, cat("one(", command.is_string() ? std::string("<string>") : command.to_string(), ")"));
+  const std::string shown = command.is_string() ? std::string("<string>") : command.to_string();
+  TestGuard::Awaiting awaiting(guard_, cat("one(", shown, ")"));
   const lab::Bytes encoded = command.encode();
   const lab::TimePoint t0 = lab::now();
   int starts = 0;
@@ -614,7 +631,11 @@ int RaftConfig::one(const Command& command, int expected_servers, bool retry) {
         auto [nd, cmd1] = nCommitted(index);
         if (nd > 0 && nd >= expected_servers) {
           // committed, and it was the command we submitted.
-          if (cmd1 == command) return index;
+          if (cmd1 == command) {
+            lab::log(lab::Topic::test, lab::kNoPeer, "one(", shown, "): committed at index ",
+                     index, " by ", nd, " servers");
+            return index;
+          }
         }
         lab::sleep(std::chrono::milliseconds(20));
       }
@@ -632,6 +653,7 @@ int RaftConfig::one(const Command& command, int expected_servers, bool retry) {
 
 // begin starts a test and prints the test message.
 void RaftConfig::begin(const std::string& title) {
+  lab::log(lab::Topic::test, lab::kNoPeer, "begin ", report().test_name, ": ", title);
   std::printf("%s ...\n", title.c_str());
   std::fflush(stdout);
   t0_ = lab::now();
