@@ -1,14 +1,8 @@
 // The linearizability checker on key/value histories shaped like porcupine's kv test data
 // (1, 10 and 50 clients, ok and illegal; kv_generator.hpp), beside the Go anchors.
-// usage: porcupine_bench [RUNS] [SEED]    (defaults: 3 runs, seed 1)
-//        porcupine_bench --log FILE... [--runs RUNS]   the same rows for key/value logs in
-//            porcupine's test-data format (kv_log.hpp), e.g. its own c10-ok.txt, c50-ok.txt
-//        porcupine_bench --generate CLIENTS [SEED] [--illegal]   prints a generated history
-//            in that format (to compare its shape with porcupine's files)
-//        porcupine_bench --picture PATH [CLIENTS]   writes the picture of an illegal
-//                                                   generated history (default 5 clients)
 // Prints one table: per scenario the operations, the answer, the median wall time of RUNS
 // checks, the Go figure and the speed-up (Go time / ours). docs/benchmarks.md records it.
+// Usage (kUsage below; --help prints it). Bad arguments exit 3 with one line naming them.
 //
 // Anchors: porcupine with state hashing, Go 1.19, this machine class (2 cores): the
 // 50-client history (~1,700 operations) partitioned by key checks in ~260 ms when legal
@@ -23,6 +17,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -35,6 +31,46 @@
 #include <vector>
 
 namespace {
+
+constexpr const char* kUsage =
+    "usage: porcupine_bench [RUNS] [SEED]    generated histories (defaults: 3 runs, seed 1);\n"
+    "                                        exit 0 when every answer is the expected one\n"
+    "       porcupine_bench --log FILE... [--runs RUNS]   the same rows for key/value logs in\n"
+    "           porcupine's test-data format (kv_log.hpp), e.g. its own c10-ok.txt, c50-ok.txt;\n"
+    "           exit 0 all linearizable, 1 one is not, 2 a check ran out of time\n"
+    "       porcupine_bench --generate CLIENTS [SEED] [--illegal]   prints a generated history\n"
+    "           in that format (to compare its shape with porcupine's files)\n"
+    "       porcupine_bench --picture PATH [CLIENTS]   writes the picture of an illegal\n"
+    "           generated history (default 5 clients)\n"
+    "Bad arguments or unreadable files exit 3.\n";
+
+constexpr int kBadInput = 3;
+
+[[noreturn]] void bad_input(const std::string& message) {
+  std::fprintf(stderr, "porcupine_bench: %s (--help for usage)\n", message.c_str());
+  std::exit(kBadInput);
+}
+
+// A whole decimal number in [min, max], or a bad-input exit naming `what`.
+uint64_t parse_number(const std::string& text, const char* what, uint64_t min, uint64_t max) {
+  uint64_t value = 0;
+  bool ok = !text.empty() && text.size() <= 20;
+  for (char c : text) ok = ok && c >= '0' && c <= '9';
+  if (ok) {
+    errno = 0;
+    value = std::strtoull(text.c_str(), nullptr, 10);
+    ok = errno == 0 && value >= min && value <= max;
+  }
+  if (!ok) {
+    bad_input(std::string(what) + " must be a whole number from " + std::to_string(min) +
+              " to " + std::to_string(max) + ", not '" + text + "'");
+  }
+  return value;
+}
+
+int parse_count(const std::string& text, const char* what) {
+  return static_cast<int>(parse_number(text, what, 1, 1'000'000));
+}
 
 using porcupine::CheckOptions;
 using porcupine::CheckResult;
@@ -130,6 +166,12 @@ Measure measure(const M& model, const std::vector<KvOperation>& history, int run
 
 const char* expected_name(bool illegal) { return illegal ? "Illegal" : "Ok"; }
 
+// `expected` is "Ok", "Illegal" or "" (either); a check that ran out of time proves nothing.
+bool answered_as_expected(CheckResult answer, const std::string& expected) {
+  return expected.empty() || porcupine::to_string(answer) == expected ||
+         answer == CheckResult::Unknown;
+}
+
 }  // namespace
 
 // The picture scripts/check-picture.sh renders: a short illegal history, one row per
@@ -151,10 +193,12 @@ int write_picture(const std::string& path, int clients) {
 }
 
 // One row of the table: checks `history` (by key, with 2 workers and with 1; or as one
-// state, with a time limit, `one_state_runs` times), prints the figures; false when the
-// answer is not `expected` ("Ok", "Illegal", or "" for either).
-bool row(const std::string& name, const std::vector<KvOperation>& history, bool partitioned,
-         double go_ms, int runs, const std::string& expected, int one_state_runs = 1) {
+// state, with a time limit, `one_state_runs` times), prints the figures, marked
+// UNEXPECTED when the answer is not `expected` ("Ok", "Illegal", or "" for either).
+// Returns the answer.
+CheckResult row(const std::string& name, const std::vector<KvOperation>& history,
+                bool partitioned, double go_ms, int runs, const std::string& expected,
+                int one_state_runs = 1) {
   Measure m, one;
   if (partitioned) {
     CheckOptions parallel, sequential;
@@ -169,8 +213,7 @@ bool row(const std::string& name, const std::vector<KvOperation>& history, bool 
     m = measure(KvWholeMapModel{}, history, one_state_runs, limited);
     one = m;  // one partition: one worker either way
   }
-  const bool as_expected = expected.empty() || porcupine::to_string(m.result) == expected ||
-                           m.result == CheckResult::Unknown;
+  const bool as_expected = answered_as_expected(m.result, expected);
   char go[32] = "-", ratio[32] = "-";
   if (go_ms > 0) {
     std::snprintf(go, sizeof go, "%.0f", go_ms);
@@ -180,7 +223,7 @@ bool row(const std::string& name, const std::vector<KvOperation>& history, bool 
               porcupine::to_string(m.result), m.median_ms, one.median_ms, go, ratio,
               static_cast<unsigned long long>(m.steps), as_expected ? "" : "  UNEXPECTED");
   std::fflush(stdout);
-  return as_expected;
+  return m.result;
 }
 
 void print_header(const std::string& what, int runs) {
@@ -208,65 +251,93 @@ double go_anchor(const std::string& file, bool partitioned) {
 
 constexpr size_t kOneStateMaxOps = 500;
 
+// Exit status: 0 every history linearizable, 1 one is not, 2 a check ran out of time.
+// Every file is read before the table starts, so a bad one stops it with nothing printed.
 int check_logs(const std::vector<std::string>& files, int runs) {
-  print_header("key/value logs", runs);
-  bool ok = true;
+  std::vector<std::vector<KvOperation>> histories;
   for (const std::string& path : files) {
+    std::error_code error;
+    if (std::filesystem::is_directory(path, error)) bad_input(path + " is a folder, not a log file");
     std::ifstream in(path);
-    if (!in) {
-      std::fprintf(stderr, "porcupine_bench: cannot read %s\n", path.c_str());
-      return 2;
-    }
-    std::vector<KvOperation> history;
+    if (!in) bad_input("cannot read " + path);
     try {
-      history = porcupine::ReadKvLog(in, path);
+      histories.push_back(porcupine::ReadKvLog(in, path));
     } catch (const std::runtime_error& e) {
-      std::fprintf(stderr, "porcupine_bench: %s\n", e.what());
-      return 2;
+      bad_input(e.what());
     }
-    const std::string file = std::filesystem::path(path).filename().string();
-    ok = row(file + ", by key", history, true, go_anchor(file, true), runs, "") && ok;
+  }
+  print_header("key/value logs", runs);
+  std::vector<CheckResult> results;
+  for (size_t i = 0; i < files.size(); ++i) {
+    const std::vector<KvOperation>& history = histories[i];
+    const std::string file = std::filesystem::path(files[i]).filename().string();
+    results.push_back(row(file + ", by key", history, true, go_anchor(file, true), runs, ""));
     // As one state, a 50-client file runs into the time limit (Go has no figure either).
     if (history.size() <= kOneStateMaxOps) {
-      ok = row(file + ", one state", history, false, go_anchor(file, false), runs, "", runs) && ok;
+      results.push_back(
+          row(file + ", one state", history, false, go_anchor(file, false), runs, "", runs));
     }
   }
   print_footer();
-  return ok ? 0 : 1;
+  if (std::count(results.begin(), results.end(), CheckResult::Illegal) > 0) {
+    std::printf("not linearizable: at least one history is illegal\n");
+    return 1;
+  }
+  return std::count(results.begin(), results.end(), CheckResult::Unknown) > 0 ? 2 : 0;
 }
 
 int main(int argc, char** argv) {
-  if (argc > 2 && std::string(argv[1]) == "--picture") {
-    return write_picture(argv[2], argc > 3 ? std::max(1, std::atoi(argv[3])) : 5);
+  const std::vector<std::string> args(argv + 1, argv + argc);
+  const std::string mode = args.empty() ? "" : args[0];
+  if (mode == "--help" || mode == "-h") {
+    std::fputs(kUsage, stdout);
+    return 0;
   }
-  if (argc > 2 && std::string(argv[1]) == "--generate") {
+  if (mode == "--picture") {
+    if (args.size() < 2 || args.size() > 3) bad_input("--picture takes PATH [CLIENTS]");
+    return write_picture(args[1], args.size() > 2 ? parse_count(args[2], "CLIENTS") : 5);
+  }
+  if (mode == "--generate") {
     porcupine::KvHistoryShape shape;
-    shape.clients = std::max(1, std::atoi(argv[2]));
-    for (int i = 3; i < argc; ++i) {
-      if (std::string(argv[i]) == "--illegal") {
+    if (args.size() < 2) bad_input("--generate takes CLIENTS [SEED] [--illegal]");
+    shape.clients = parse_count(args[1], "CLIENTS");
+    bool seeded = false;
+    for (size_t i = 2; i < args.size(); ++i) {
+      if (args[i] == "--illegal") {
         shape.illegal = true;
+      } else if (!seeded) {
+        shape.seed = parse_number(args[i], "SEED", 0, UINT64_MAX);
+        seeded = true;
       } else {
-        shape.seed = std::strtoull(argv[i], nullptr, 10);
+        bad_input("unexpected argument '" + args[i] + "' after --generate");
       }
     }
     porcupine::WriteKvLog(std::cout, porcupine::GenerateKvHistory(shape));
     return 0;
   }
   lab::World world("porcupine bench");
-  if (argc > 2 && std::string(argv[1]) == "--log") {
+  if (mode == "--log") {
     std::vector<std::string> files;
     int runs = 3;
-    for (int i = 2; i < argc; ++i) {
-      if (std::string(argv[i]) == "--runs" && i + 1 < argc) {
-        runs = std::max(1, std::atoi(argv[++i]));
+    for (size_t i = 1; i < args.size(); ++i) {
+      if (args[i] == "--runs") {
+        if (i + 1 == args.size()) bad_input("--runs takes a number");
+        runs = parse_count(args[++i], "--runs");
+      } else if (args[i].rfind("-", 0) == 0) {
+        bad_input("unknown option '" + args[i] + "'");
       } else {
-        files.push_back(argv[i]);
+        files.push_back(args[i]);
       }
     }
+    if (files.empty()) bad_input("--log takes one or more log files");
     return check_logs(files, runs);
   }
-  const int runs = argc > 1 ? std::max(1, std::atoi(argv[1])) : 3;
-  const uint64_t seed = argc > 2 ? std::strtoull(argv[2], nullptr, 10) : 1;
+  if (args.size() > 2) bad_input("expected at most RUNS and SEED, got " + std::to_string(args.size()) + " arguments");
+  for (const std::string& arg : args) {
+    if (arg.rfind("-", 0) == 0) bad_input("unknown option '" + arg + "'");
+  }
+  const int runs = args.size() > 0 ? parse_count(args[0], "RUNS") : 3;
+  const uint64_t seed = args.size() > 1 ? parse_number(args[1], "SEED", 0, UINT64_MAX) : 1;
 
   const std::vector<Scenario> scenarios = {
       {"1 client, ok, by key", 1, false, true, 0},
@@ -287,8 +358,10 @@ int main(int argc, char** argv) {
     shape.illegal = s.illegal;
     shape.seed = seed;
     const std::vector<KvOperation> history = porcupine::GenerateKvHistory(shape);
-    all_expected =
-        row(s.name, history, s.partitioned, s.go_ms, runs, expected_name(s.illegal)) && all_expected;
+    const char* expected = expected_name(s.illegal);
+    all_expected = answered_as_expected(
+                       row(s.name, history, s.partitioned, s.go_ms, runs, expected), expected) &&
+                   all_expected;
   }
   print_footer();
   return all_expected ? 0 : 1;

@@ -2,8 +2,11 @@
 # Tests of the student and instructor tools: prettylog (golden output and filters), the
 # stress runner and the grader (against fake test binaries, so they run in seconds and
 # can be made to fail on purpose), the handout generator (generation only; the build and
-# run of a handout is scripts/check-handout.sh). The last line is "tools: N passed, N failed".
-# usage: scripts/test-tools.sh [prettylog|stress|grade|handout|run_tests|make_targets ...]   (default: all)
+# run of a handout is scripts/check-handout.sh), the test runner's totals, make's part
+# targets and porcupine_bench's command line (typos fail loudly). The last line is
+# "tools: N passed, N failed".
+# usage: scripts/test-tools.sh [prettylog|stress|grade|handout|run_tests|make_targets|porcupine_bench ...]
+#        (default: all)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 data=scripts/testdata
@@ -61,6 +64,9 @@ test_prettylog() {
   check "prettylog: an unknown topic is an error naming the valid ones" bash -c "
     ! $p -j vote,bogus $log 2>$tmp/err.txt && grep -q 'unknown topic bogus; valid topics: vote, leader' $tmp/err.txt"
   check "prettylog: a missing file is an error" bash -c "! $p /no/such/file 2>/dev/null"
+  check "prettylog: a width under 20 (0, -5) is an error" bash -c "
+    ! $p -w 0 $log 2>$tmp/err.txt && grep -q 'width must be at least 20 characters; got 0' $tmp/err.txt &&
+    ! $p -w -5 $log 2>/dev/null && ! $p -w abc $log 2>/dev/null"
 }
 
 # --- stress -----------------------------------------------------------------------
@@ -241,6 +247,27 @@ test_run_tests() {
     ! grep -q '^failed:' $tmp/run-ok.txt"
 }
 
+# --- porcupine_bench's command line (the real binary, built if missing) -----------------
+test_porcupine_bench() {
+  local b=build/porcupine_bench
+  [ -x $b ] || cmake --build build --target porcupine_bench >/dev/null || { check "porcupine_bench builds" false; return; }
+  check "porcupine_bench: --help prints the usage and runs nothing" bash -c "
+    $b --help >$tmp/pb.txt && grep -q '^usage: porcupine_bench' $tmp/pb.txt && ! grep -q 'runs per row' $tmp/pb.txt"
+  local bad
+  for bad in 'abc|RUNS must be a whole number' '0|RUNS must be a whole number' '3 x|SEED must be a whole number' \
+             '--bogus|unknown option' '--log|takes one or more log files' '--log /|/ is a folder' \
+             '--log /no/such/file|cannot read /no/such/file' '--generate x|CLIENTS must be' \
+             '--log x --runs 0|--runs must be'; do
+    check "porcupine_bench ${bad%|*}: exit 3 and one line: ${bad#*|}" bash -c "
+      $b ${bad%|*} >$tmp/pb.out 2>$tmp/pb.err; [ \$? -eq 3 ] && grep -q -- '${bad#*|}' $tmp/pb.err &&
+      [ \$(wc -l <$tmp/pb.err) -eq 1 ] && [ ! -s $tmp/pb.out ]"
+  done
+  $b --generate 5 1 >"$tmp/c5-ok.txt" && $b --generate 5 1 --illegal >"$tmp/c5-bad.txt"
+  check "porcupine_bench --log: linearizable histories exit 0, an illegal one 1" bash -c "
+    $b --log $tmp/c5-ok.txt --runs 1 >/dev/null && { $b --log $tmp/c5-ok.txt $tmp/c5-bad.txt --runs 1 >$tmp/pb.txt; [ \$? -eq 1 ]; } &&
+    grep -q 'not linearizable' $tmp/pb.txt"
+}
+
 # --- make's test targets: a mistyped part is an error naming the parts -------------------
 test_make_targets() {
   local target
@@ -255,7 +282,7 @@ test_make_targets() {
 }
 
 want=("$@")
-[ ${#want[@]} -eq 0 ] && want=(prettylog stress grade handout run_tests make_targets)
+[ ${#want[@]} -eq 0 ] && want=(prettylog stress grade handout run_tests make_targets porcupine_bench)
 for tool in "${want[@]}"; do
   if declare -f "test_$tool" >/dev/null; then "test_$tool"; else echo "test-tools: no tests for $tool" >&2; exit 2; fi
 done

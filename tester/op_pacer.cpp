@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <stdexcept>
 
 namespace tester {
 
@@ -14,17 +15,30 @@ OpPacer::OpPacer(double ops_per_sec) {
   }
 }
 
+double OpPacer::parse_rate(const std::string& text) {
+  size_t used = 0;
+  double rate = -1;
+  try {
+    rate = std::stod(text, &used);
+  } catch (const std::exception&) {
+  }
+  if (used != text.size() || !(rate == 0 || (rate >= kMinRate && rate <= kMaxRate))) {
+    throw std::invalid_argument("LAB_KV_OPS_PER_SEC=" + text +
+                                ": expected 0 (no limit) or a number of operations per second "
+                                "from 0.01 to 1e9");
+  }
+  return rate;
+}
+
 double OpPacer::rate_from_env() {
   const char* v = std::getenv("LAB_KV_OPS_PER_SEC");
   if (v == nullptr || *v == '\0') return 0;
-  char* end = nullptr;
-  const double rate = std::strtod(v, &end);
-  if (*end != '\0' || !(rate >= 0)) {
-    std::fprintf(stderr, "lab: LAB_KV_OPS_PER_SEC=%s: expected a number of operations per second >= 0\n",
-                 v);
+  try {
+    return parse_rate(v);
+  } catch (const std::invalid_argument& e) {
+    std::fprintf(stderr, "lab: %s\n", e.what());
     std::exit(2);
   }
-  return rate;
 }
 
 void OpPacer::wait() {

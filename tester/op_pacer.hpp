@@ -7,6 +7,8 @@
 // work. Tests never set it.
 #pragma once
 
+#include <string>
+
 #include "labrpc/runtime.hpp"
 
 namespace tester {
@@ -15,9 +17,16 @@ class OpPacer {
  public:
   // At most ops_per_sec operations per second; 0 = no limit.
   explicit OpPacer(double ops_per_sec);
-  // The rate LAB_KV_OPS_PER_SEC asks for (0 when unset); exits with a message naming the
-  // variable when its value is not a number >= 0.
+  // The rate LAB_KV_OPS_PER_SEC asks for (0 when unset); exits with parse_rate's message
+  // when its value is not one.
   static double rate_from_env();
+  // A rate as LAB_KV_OPS_PER_SEC writes it: 0 (no limit) or kMinRate..kMaxRate operations
+  // per second. Throws std::invalid_argument naming the variable and the value otherwise.
+  static double parse_rate(const std::string& text);
+  // A test runs its clients for seconds, so a gap over 100 s paces nothing it could show
+  // (and 1e-300 overflows the gap); under a nanosecond it limits nothing.
+  static constexpr double kMinRate = 0.01;
+  static constexpr double kMaxRate = 1e9;
 
   // Waits for the caller's slot: slots are 1/R apart, and a slot nobody used is not
   // saved up, so clients held up by a partition do not burst when it heals.

@@ -94,4 +94,15 @@ TEST_SUITE("kv-helpers") {
     for (int i = 0; i < 1000; i++) unpaced.wait();
     CHECK(lab::now() - t3 < 100ms);
   }
+
+  TEST_CASE("op_pacer_rate_takes_zero_or_a_sane_rate_and_names_a_bad_one") {
+    CHECK(tester::OpPacer::parse_rate("0") == 0);
+    CHECK(tester::OpPacer::parse_rate("60") == 60);
+    CHECK(tester::OpPacer::parse_rate("0.5") == 0.5);
+    for (const char* bad : {"", "abc", "60x", "-1", "nan", "inf", "1e-300", "1e10", "0.001"}) {
+      CAPTURE(bad);
+      const std::string message = "LAB_KV_OPS_PER_SEC=" + std::string(bad) + ": expected 0 (no limit)";
+      CHECK_THROWS_WITH(tester::OpPacer::parse_rate(bad), doctest::Contains(message.c_str()));
+    }
+  }
 }
