@@ -39,7 +39,7 @@ endef
 
 .PHONY: deps build build-tsan build-asan test test-sim \
         $(foreach p,test race asan,$(p)-labrpc $(p)-2 $(p)-3 $(p)-porcupine) race asan bench bench-2 bench-3 bench-sim bench-porcupine check-picture stress sim-stress grade \
-        handout check-handout test-tools \
+        handout check-handout check-docs test-tools \
         check-rules format clean
 
 deps:
@@ -182,6 +182,10 @@ check-picture: build
 
 check-rules:
 	@scripts/check-runtime-rule.sh
+
+# The docs' reproducible examples (simulated, fixed seeds), rerun and compared.
+check-docs: build
+	@scripts/check-docs
 
 format:
 	@git ls-files '*.cpp' '*.hpp' | xargs clang-format -i

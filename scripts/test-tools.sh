@@ -3,9 +3,9 @@
 # stress runner and the grader (against fake test binaries, so they run in seconds and
 # can be made to fail on purpose), the handout generator (generation only; the build and
 # run of a handout is scripts/check-handout.sh), the test runner's totals, make's part
-# targets and porcupine_bench's command line (typos fail loudly). The last line is
+# targets, porcupine_bench's command line (typos fail loudly) and check-docs. The last line is
 # "tools: N passed, N failed".
-# usage: scripts/test-tools.sh [prettylog|stress|grade|handout|run_tests|make_targets|porcupine_bench ...]
+# usage: scripts/test-tools.sh [prettylog|stress|grade|handout|run_tests|make_targets|porcupine_bench|check_docs ...]
 #        (default: all)
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -268,6 +268,23 @@ test_porcupine_bench() {
     grep -q 'not linearizable' $tmp/pb.txt"
 }
 
+# --- check-docs (examples in markdown rerun and compared) -----------------------------
+test_check_docs() {
+  local c=scripts/check-docs md=$tmp/doc.md
+  printf '%s\n' 'Text.' '<!-- check-docs -->' '```' '$ printf "a\nb\nc\nd\n"' 'a' '...' 'd' '```' \
+    '<!-- check-docs: before: echo gone >'"$tmp"'/before.txt -->' '```' '$ cat '"$tmp"'/before.txt; echo two >&2' 'gone' 'two' '```' \
+    '```' '$ echo not checked' 'anything' '```' >"$md"
+  check "check-docs: examples that hold pass; ... stands for any lines; stderr counts" bash -c "
+    $c $md >$tmp/cd.txt; s=\$?; cat $tmp/cd.txt; [ \$s -eq 0 ] && grep -q '2 of 2 examples hold' $tmp/cd.txt"
+  sed -i 's/^d$/e/' "$md"
+  check "check-docs: a drifted example fails, naming the line and what is printed today" bash -c "
+    $c $md >$tmp/cd.txt; s=\$?; cat $tmp/cd.txt; [ \$s -eq 1 ] && grep -q 'DRIFT  .*doc.md:4' $tmp/cd.txt &&
+    grep -q 'shown line 7: e' $tmp/cd.txt && grep -q '1 drifted' $tmp/cd.txt"
+  printf '%s\n' '<!-- check-docs -->' 'no block' >"$tmp/bad.md"
+  check "check-docs: a marker without its example is an error" bash -c "
+    $c $tmp/bad.md 2>$tmp/cd.err; [ \$? -eq 2 ] && grep -q 'bad.md:1: a check-docs marker must be followed' $tmp/cd.err"
+}
+
 # --- make's test targets: a mistyped part is an error naming the parts -------------------
 test_make_targets() {
   local target
@@ -282,7 +299,7 @@ test_make_targets() {
 }
 
 want=("$@")
-[ ${#want[@]} -eq 0 ] && want=(prettylog stress grade handout run_tests make_targets porcupine_bench)
+[ ${#want[@]} -eq 0 ] && want=(prettylog stress grade handout run_tests make_targets porcupine_bench check_docs)
 for tool in "${want[@]}"; do
   if declare -f "test_$tool" >/dev/null; then "test_$tool"; else echo "test-tools: no tests for $tool" >&2; exit 2; fi
 done
