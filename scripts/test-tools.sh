@@ -187,6 +187,30 @@ test_handout() {
   check "handout: --parts strips only those parts" bash -c "
     grep -q '// STUDENT BEGIN 2A' $tmp/ho3/raft/election.cpp && ! grep -q '// STUDENT BEGIN 3A' $tmp/ho3/kvraft/server.cpp"
 
+  # make check-rules in a handout, which is no git repository: its own file list.
+  check "handout: check-rules passes in a clean handout (not a git repository)" bash -c "
+    cd $tmp/ho && ! git rev-parse --git-dir 2>/dev/null && make -s check-rules >$tmp/rules.txt 2>&1 &&
+    grep -qE '^runtime rule: ok \([0-9]+ files\)' $tmp/rules.txt && ! grep -q fatal $tmp/rules.txt"
+  cp -r "$tmp/ho" "$tmp/ho-rule"
+  printf '#include <mutex>\nstd::mutex leaked;\n' >>"$tmp/ho-rule/raft/raft.cpp"
+  check "handout: check-rules fails in a handout with a std::mutex, naming it" bash -c "
+    ! make -s -C $tmp/ho-rule check-rules >$tmp/rules.txt 2>&1 &&
+    grep -q 'raft/raft.cpp:[0-9]*: std::mutex leaked;' $tmp/rules.txt && ! grep -q 'rule: ok' $tmp/rules.txt"
+  mkdir -p "$tmp/ho-rule/build-x" && printf 'std::mutex m;\n' >"$tmp/ho-rule/build-x/gen.cpp"
+  check "handout: check-rules without git skips build folders" bash -c "
+    make -s -C $tmp/ho-rule check-rules >$tmp/rules.txt 2>&1; ! grep -q build-x $tmp/rules.txt"
+  # A git that fails (say, on a repository of another owner) fails the check.
+  mkdir -p "$tmp/fake-git"
+  printf '#!/bin/sh\necho "fatal: detected dubious ownership in repository" >&2\nexit 128\n' >"$tmp/fake-git/git"
+  chmod +x "$tmp/fake-git/git"
+  check "handout: a failing git fails check-rules, never 'ok'" bash -c "
+    ! PATH=$tmp/fake-git:\$PATH scripts/check-runtime-rule.sh >$tmp/rules.txt 2>&1 &&
+    grep -q 'dubious ownership' $tmp/rules.txt && ! grep -q 'rule: ok' $tmp/rules.txt"
+  printf '#!/bin/sh\n[ "$1" = rev-parse ] && { echo true; exit 0; }\necho "fatal: index file corrupt" >&2\nexit 128\n' >"$tmp/fake-git/git"
+  check "handout: a failing git ls-files fails check-rules, never 'ok'" bash -c "
+    ! PATH=$tmp/fake-git:\$PATH scripts/check-runtime-rule.sh >$tmp/rules.txt 2>&1 &&
+    grep -q 'index file corrupt' $tmp/rules.txt && ! grep -q 'rule: ok' $tmp/rules.txt"
+
   # A small checkout of its own, for HANDOUT lines and bad markers.
   local src=$tmp/src
   mkdir -p "$src/raft" && git -C "$src" init -q
