@@ -219,10 +219,53 @@ test_handout() {
   $h --source "$src" "$tmp/small" >/dev/null 2>&1
   check "handout: HANDOUT lines become the skeleton under the TODO" bash -c "
     diff -u <(printf 'int f() {\n  int x = 0;\n  // TODO (3A): your code here.\n  lab::sleep(1ms);\n  return x;\n}\n') $tmp/small/raft/ok.cpp"
+
+  # Solution notes, and comments that name what the handout removes.
+  cat >"$src/raft/note.cpp" <<'EOF'
+// What this module is for.
+// SOLUTION NOTE BEGIN 2A
+// The reference waits kSecretDelay between tries, in a Backoff.
+// SOLUTION NOTE END 2A
+// STUDENT BEGIN 2A
+struct Backoff {};
+// STUDENT END 2A
+int g() {
+  // STUDENT BEGIN 2A
+  constexpr int kSecretDelay = 3;
+  return kSecretDelay;
+  // STUDENT END 2A
+  return 0;
+}
+EOF
+  git -C "$src" add -A
+  $h --source "$src" "$tmp/note" >"$tmp/note.txt" 2>&1
+  check "handout: a SOLUTION NOTE is dropped whole, with no TODO" bash -c "
+    grep -q ', 1 solution notes dropped, ' $tmp/note.txt &&
+    diff -u <(printf '// What this module is for.\n// TODO (2A): your code here.\nint g() {\n  // TODO (2A): your code here.\n  return 0;\n}\n') $tmp/note/raft/note.cpp"
+  $h --source "$src" --parts 3A "$tmp/note3" >/dev/null 2>&1
+  check "handout: a SOLUTION NOTE of a part not stripped stays" \
+    grep -q '^// The reference waits kSecretDelay' "$tmp/note3/raft/note.cpp"
+  local leak
+  for leak in '// Waits kSecretDelay between tries.|kSecretDelay' '// Makes a `Backoff` first.|Backoff'; do
+    printf '%s\nint h();\n' "${leak%|*}" >"$src/raft/leak.cpp"
+    git -C "$src" add -A
+    rm -rf "$tmp/leak"
+    check "handout: a comment naming removed code (${leak#*|}) stops it, naming file and line" bash -c "
+      ! $h --source $src $tmp/leak 2>$tmp/err.txt && grep -qx '  raft/leak.cpp:1: ${leak#*|}' $tmp/err.txt &&
+      grep -q 'nothing was written' $tmp/err.txt && [ ! -e $tmp/leak/raft ]"
+  done
+  printf '// Waits a while between tries, then makes a backoff (currentTerm is the paper'"'"'s).\nint h();\n' >"$src/raft/leak.cpp"
+  git -C "$src" add -A
+  rm -rf "$tmp/leak"
+  check "handout: a neutral comment (plain words, the paper's names) passes" $h --source "$src" "$tmp/leak"
+  git -C "$src" rm -q -f raft/leak.cpp raft/note.cpp
+
   local bad
   for bad in '// STUDENT BEGIN 2A|never closed' '// STUDENT BEGIN 2A\n// STUDENT BEGIN 2A|do not nest' \
              '// STUDENT END 2A|with no BEGIN' '// STUDENT BEGIN 2A\n// STUDENT END 2B|closes the region' \
-             '  // STUDENT BEGIN|malformed marker'; do
+             '  // STUDENT BEGIN|malformed marker' '// SOLUTION NOTE BEGIN 2A\nint x;|holds only comments' \
+             '// SOLUTION NOTE BEGIN 2A\n// HANDOUT: x();|holds only comments' \
+             '// SOLUTION NOTE BEGIN 2A\n// STUDENT END 2A|closes the region'; do
     printf "${bad%|*}\n" >"$src/raft/bad.cpp"
     git -C "$src" add -A
     rm -rf "$tmp/bad"
