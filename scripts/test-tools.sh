@@ -191,11 +191,18 @@ test_handout() {
   check "handout: check-rules passes in a clean handout (not a git repository)" bash -c "
     cd $tmp/ho && ! git rev-parse --git-dir 2>/dev/null && make -s check-rules >$tmp/rules.txt 2>&1 &&
     grep -qE '^runtime rule: ok \([0-9]+ files\)' $tmp/rules.txt && ! grep -q fatal $tmp/rules.txt"
+  check "handout: check-rules checks citations too, without git" \
+    grep -qE '^citations: ok \([0-9]+ files\)' "$tmp/rules.txt"
   cp -r "$tmp/ho" "$tmp/ho-rule"
   printf '#include <mutex>\nstd::mutex leaked;\n' >>"$tmp/ho-rule/raft/raft.cpp"
   check "handout: check-rules fails in a handout with a std::mutex, naming it" bash -c "
     ! make -s -C $tmp/ho-rule check-rules >$tmp/rules.txt 2>&1 &&
     grep -q 'raft/raft.cpp:[0-9]*: std::mutex leaked;' $tmp/rules.txt && ! grep -q 'rule: ok' $tmp/rules.txt"
+  cp -r "$tmp/ho" "$tmp/ho-cite"
+  printf '# As the spec says (LAB''-SPEC §2.4).\n' >>"$tmp/ho-cite/scripts/deps.sh"
+  check "handout: check-rules fails on a citation of a document outside the repository" bash -c "
+    ! make -s -C $tmp/ho-cite check-rules >$tmp/cite.txt 2>&1 &&
+    grep -q 'scripts/deps.sh:[0-9]*:# As the spec says' $tmp/cite.txt && grep -q '^runtime rule: ok' $tmp/cite.txt"
   mkdir -p "$tmp/ho-rule/build-x" && printf 'std::mutex m;\n' >"$tmp/ho-rule/build-x/gen.cpp"
   check "handout: check-rules without git skips build folders" bash -c "
     make -s -C $tmp/ho-rule check-rules >$tmp/rules.txt 2>&1; ! grep -q build-x $tmp/rules.txt"
