@@ -15,7 +15,7 @@ for arg in "$@"; do
   case $arg in
     --kv) kv=1 ;;
     --keep) keep=1 ;;
-    *) sed -n '2,11p' "$0"; exit 2 ;;
+    *) sed -n '2,10p' "$0"; exit 2 ;;
   esac
 done
 dir=$(mktemp -d "${TMPDIR:-/tmp}/handout-check.XXXXXX")
