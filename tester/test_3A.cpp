@@ -1,5 +1,6 @@
 // Lab 3A, the key/value service without snapshots: the Go kvraft test_test.go tests of
-// part 3A, in Go's order, with Go's names, titles, steps and messages. GenericTest and GenericTestSpeed live in test_3_common.cpp.
+// part 3A, in Go's order, with Go's names, titles, steps and messages. GenericTest and
+// GenericTestSpeed live in test_3_common.cpp.
 // Run: build/kv_test -ts=3A, or one test with -tc=TestSpeed3A.
 #include <doctest/doctest.h>
 
