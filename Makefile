@@ -8,7 +8,7 @@
 #   make grade | make grade PART=2B N=3                         score table + grade-out/results.json
 #   make handout OUT=dir                                        the student handout (TODOs for solutions)
 #   make bench | make bench-2                                   benchmarks (docs/benchmarks.md)
-#   make check-rules                                            the runtime rule (DESIGN.md)
+#   make check-rules                                            the runtime rule, citations (docs/design.md)
 SHELL := /bin/bash
 .DEFAULT_GOAL := build
 # No built-in implicit rules: a mistyped target is an error, not a guess at a C file.
@@ -180,8 +180,10 @@ bench-porcupine: build
 check-picture: build
 	@scripts/check-picture.sh
 
+# The runtime rule, and no citation of a document outside the repository; both run, in a
+# git checkout or a handout copied without git (scripts/list-files).
 check-rules:
-	@scripts/check-runtime-rule.sh
+	@rule=0; scripts/check-runtime-rule.sh || rule=1; scripts/check-citations.sh && exit $$rule
 
 # The docs' reproducible examples (simulated, fixed seeds), rerun and compared.
 check-docs: build

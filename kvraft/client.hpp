@@ -1,5 +1,5 @@
 // The kvraft clerk: the client library of the replicated key/value service
-// (LAB-SPEC §8.1). An application (the tester) calls Get, Put and Append; the clerk finds
+// (Go: kvraft/client.go). An application (the tester) calls Get, Put and Append; the clerk finds
 // the leader among the servers and retries, across servers and for as long as it takes,
 // until one of them has applied the request. Every request is applied exactly once,
 // despite lost requests, lost replies and leader changes, because each carries the

@@ -1,5 +1,5 @@
 // kvraft's wire types: the errors and the RPC arguments and replies of the "KVServer"
-// service (LAB-SPEC §8.1), shared by the clerk (client.hpp) and the server (server.hpp).
+// service (Go: kvraft/common.go), shared by the clerk (client.hpp) and the server (server.hpp).
 //
 // Go's names are kept (GetArgs, PutAppendArgs, reply.Err, ...) so the lab handout maps one
 // to one. Every struct crosses the network through the codec, so each lists all of its

@@ -1,25 +1,32 @@
-// The kvraft server: a replicated key/value state machine on top of Raft (LAB-SPEC §8.1).
+// The kvraft server: a replicated key/value state machine on top of Raft (Lab 3; Go:
+// kvraft/server.go).
 //
 // Who calls it: the tester, through StartKVServer and Kill (and rf(), to register the
 // peer's "Raft" service and ask GetState); clerks, through the "KVServer" service
 // (MakeService) with the Get and PutAppend handlers.
 //
-// How it works: a handler turns its request into an Op, hands it to Raft (Start) and waits
-// until the applier task has applied the log entry at the returned index. Every Get, Put
-// and Append goes through the log, so all servers apply the same operations in the same
-// order, and a Get reflects every operation committed before it. A handler whose index is
-// taken by a different op, or whose leader loses its term, answers ErrWrongLeader and the
-// clerk tries elsewhere; duplicate detection (each clerk's last applied sequence number)
-// keeps a retried Put or Append from being applied twice. With maxraftstate >= 0 the
-// applier snapshots the store and the duplicate table when Raft's persisted state reaches
+// What it does (the Go lab's 3A and 3B pages): a handler hands the clerk's request to
+// Raft (Start) as an operation in the log, and answers once the server has applied the
+// log entry at the returned index. Every Get, Put and Append goes through the log, so all
+// servers apply the same operations in the same order, and a Get reflects every
+// operation committed before it. A handler whose index is taken by a different
+// operation, or whose leader loses its term, answers ErrWrongLeader and the clerk tries
+// elsewhere; duplicate detection (per clerk, the requests already applied) keeps a
+// retried Put or Append from being applied twice. With maxraftstate >= 0 (3B) the server
+// snapshots the store and the duplicate table when Raft's persisted state nears
 // maxraftstate bytes; a restarted server starts from the persisted snapshot, and a
 // lagging one installs the leader's snapshot when Raft delivers it.
 //
-// Threading: `mu_` guards the store, the duplicate table, lastApplied_ and the waiting
-// handlers. Lock order: mu_ before Raft's own lock (handlers call Start and GetState
-// under mu_); Raft never calls back into the server, and the applier receives from the
-// apply channel and calls Raft's Snapshot without holding mu_. Tasks: one applier, plus
-// one task per RPC (labrpc runs every handler on its own task); all waits are timed.
+// Threading: `mu_` guards the server's state (the store, the duplicate table, what was
+// applied, the waiting handlers). Raft never calls back into the server, so calling
+// Start and GetState under mu_ cannot deadlock. Tasks: the applier (Applier), which takes
+// Raft's messages from the apply channel (Raft waits until it has), plus one task per RPC
+// (labrpc runs every handler on its own task).
+// SOLUTION NOTE BEGIN 3A
+// In the reference: lock order mu_ before Raft's own lock (handlers call Start under
+// mu_); the applier receives from the apply channel and calls Raft's Snapshot without
+// holding mu_; all waits are timed.
+// SOLUTION NOTE END 3A
 #pragma once
 
 #include "kvraft/common.hpp"
@@ -162,7 +169,7 @@ class KVServer {
   std::atomic<bool> dead_{false};  // set by Kill
 
   lab::Mutex mu_;  // guards every field below
-  // Notified when the applier resolved waiters, and by Kill.
+  // Notified when the applier has applied what a handler may be waiting for, and by Kill.
   lab::CondVar applied_;
 
   // STUDENT BEGIN 3A

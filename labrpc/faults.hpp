@@ -1,5 +1,6 @@
 // The network's fault model: every delay, drop rate and probability labrpc uses, in one
-// struct whose defaults are the Go labrpc's values (LAB-SPEC §2.3). A test or an
+// struct whose defaults are the Go labrpc's values (Go: labrpc/labrpc.go, processReq). A
+// test or an
 // instructor may tune it per network with Network::SetFaults.
 #pragma once
 

@@ -1,4 +1,5 @@
-// labrpc's network: routing, faults and counting for one request (LAB-SPEC §2.4–2.6).
+// labrpc's network: routing, faults and counting for one request (Go: labrpc/labrpc.go,
+// processReq; docs/design.md, "The network (labrpc)").
 //
 // A request is processed on the caller's own task: it reads the route and flags once,
 // waits out any delay, and hands the handler to a task of its own. Every wait is on the

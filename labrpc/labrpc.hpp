@@ -1,4 +1,5 @@
-// labrpc: the simulated network of the Go labs, with its exact semantics (LAB-SPEC §2).
+// labrpc: the simulated network of the Go labs, with its exact semantics (Go:
+// labrpc/labrpc.go; docs/design.md, "The network (labrpc)").
 //
 // A Network holds named ClientEnds and named Servers. An end is a one-way handle that
 // a peer uses to call one server; the tester connects, enables and disables ends to

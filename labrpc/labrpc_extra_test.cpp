@@ -1,6 +1,6 @@
 // labrpc beyond the eleven Go tests: bad requests fail the test loudly (and only the
 // test), Cleanup cuts delays short, Partition, tunable faults, long reordering, and the
-// counters' finer rules (LAB-SPEC §2.2-2.6).
+// counters' finer rules (docs/design.md, "The network (labrpc)").
 #include "labrpc/labrpc.hpp"
 
 #include <doctest/doctest.h>
@@ -232,7 +232,8 @@ TEST_SUITE("labrpc") {
     CHECK_FALSE(*ok);
   }
 
-  // Death of the target during its handler, by disabling the end (LAB-SPEC §2.4 step 2).
+  // Death of the target during its handler, by disabling the end (Go: labrpc/labrpc.go,
+  // processReq, isServerDead).
   TEST_CASE("disable_end_during_handler_makes_call_fail_within_100ms") {
     Fixture f;
     ClientEnd* e = f.end("e");
@@ -249,7 +250,7 @@ TEST_SUITE("labrpc") {
   }
 
   // A restarted peer (a new Server object under the same name) must not answer a call
-  // its predecessor took (LAB-SPEC §2.4 step 2).
+  // its predecessor took (Go: labrpc/labrpc.go, processReq, isServerDead).
   TEST_CASE("replacing_server_during_handler_makes_call_fail_within_100ms") {
     Fixture f;
     ClientEnd* e = f.end("e");
@@ -268,7 +269,7 @@ TEST_SUITE("labrpc") {
   }
 
   // Path B's fate is fixed when the request is taken up: enabling the end meanwhile
-  // neither delivers it nor shortens other calls (LAB-SPEC §2.4).
+  // neither delivers it nor shortens other calls (Go: labrpc/labrpc.go, processReq).
   TEST_CASE("disabled_end_call_stays_failed_when_enabled_meanwhile") {
     Fixture f;
     f.rn.LongDelays(true);

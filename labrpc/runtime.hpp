@@ -1,5 +1,5 @@
 // The lab's runtime: the only way project code spawns tasks, waits, reads the clock or
-// draws random numbers (DESIGN.md, "the one rule").
+// draws random numbers (docs/design.md, "The runtime and its one rule").
 //
 // Everything here is callable from any task. Blocking calls (sleep, CondVar waits,
 // Channel send/recv, WaitGroup::wait) are the only places a task may block; they go

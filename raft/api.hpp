@@ -1,4 +1,4 @@
-// The lab-facing Raft API (LAB-SPEC §5), as the Go lab names it. The tester and kvraft
+// The lab-facing Raft API (Go: raft/raft.go), as the Go lab names it. The tester and kvraft
 // use only this; raft/raft.hpp implements it.
 #pragma once
 

@@ -1,21 +1,34 @@
-// Raft 2A: leader election (§5.2), with the election restriction of §5.4.1, pre-votes
-// and check-quorum (Raft thesis §9.6 and §6.2).
+// Raft 2A: leader election (§5.2), with the election restriction of §5.4.1: the ticker
+// task and the RequestVote RPC.
 //
-// The ticker task wakes when something is due: a follower or candidate whose election
-// timeout passed asks for pre-votes, and campaigns once a majority would vote for it; a
-// leader sends a heartbeat to each follower it has sent nothing for kHeartbeatInterval,
-// and steps down when no majority has answered it for kLeaderContactTimeout (a new
-// leader only after kNewLeaderGrace). Votes are requested on one task per peer, and each
-// reply is counted under mu_ if it still belongs to the current pre-election, or to our
-// campaign in the current term.
+// The ticker (started by Make) is the peer's clock. A follower or candidate whose
+// election timeout passes without hearing from the current leader or granting a vote
+// starts an election (Figure 2, rules for followers and candidates); a leader sends
+// heartbeats (AppendEntries, replication.cpp) often enough that no follower times out.
+// The numbers are the tester's (the Go lab's 2A hints): at most ten heartbeats a second
+// (TestCount2B), and a new leader within five seconds of a failure (Go: raft/config.go,
+// checkOneLeader), so election timeouts are longer than the paper's 150-300 ms and
+// randomised, so that split votes are rare. Ask each peer for its vote on a task of its
+// own: a call to an unreachable peer may take seconds to fail.
+// SOLUTION NOTE BEGIN 2A
+//
+// The reference adds pre-votes and check-quorum (Raft thesis §9.6 and §6.2). The ticker
+// wakes when something is due: a follower or candidate whose election timeout passed
+// asks for pre-votes, and campaigns once a majority would vote for it; a leader sends a
+// heartbeat to each follower it has sent nothing for kHeartbeatInterval, and steps down
+// when no majority has answered it for kLeaderContactTimeout (a new leader only after
+// kNewLeaderGrace). Votes are requested on one task per peer, and each reply is counted
+// under mu_ if it still belongs to the current pre-election, or to our campaign in the
+// current term.
 //
 // Why both: in the tests peers are cut off and reconnected all the time. Without
 // pre-votes a cut-off peer raises its term at every timeout and, back in the cluster,
 // deposes the working leader; without check-quorum a cut-off leader keeps accepting
 // commands it can never commit (the tester's one() then waits 2 s for one of them).
+// SOLUTION NOTE END 2A
 //
-// Threading: the handler and the ticker take mu_; the other functions here are called
-// with mu_ held and never block.
+// Threading: the RequestVote handler and the ticker take mu_; what they call with mu_
+// held never blocks (RPCs run on tasks of their own).
 #include <algorithm>
 #include <string>
 

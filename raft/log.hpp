@@ -1,13 +1,18 @@
-// The Raft log with its snapshot offset (§5.3, §7).
+// The Raft log (Figure 2's log[]; §5.3), and after snapshots its offset (§7).
 //
-// Log indices are global and start at 1, as in the paper. Once the service snapshots,
-// the entries up through the snapshot's last included index are discarded, so the log
-// keeps an offset: position 0 of `entries_` is a sentinel standing for the last entry
-// the snapshot covers (index `base_`, its term kept), and position k holds index
-// base_ + k. Before any snapshot, base_ = 0 and the sentinel is the empty entry at
-// index 0 with term 0, which makes "the entry before the first one" always exist: the
-// AppendEntries consistency check and RequestVote's up-to-date check need no special
-// case for an empty log.
+// Log indices are global and start at 1, as in the paper and the tester. Once the service
+// snapshots (2D), the entries up through the snapshot's last included index are
+// discarded, but later entries keep their indices: where an entry sits in memory and its
+// log index then differ, and the log must still know the last included entry's index and
+// term for the AppendEntries consistency check (the Go lab's 2D hints).
+// SOLUTION NOTE BEGIN 2B
+//
+// The reference's Log keeps an offset: position 0 of `entries_` is a sentinel standing
+// for the last entry the snapshot covers (index `base_`, its term kept), and position k
+// holds index base_ + k. Before any snapshot, base_ = 0 and the sentinel is the empty
+// entry at index 0 with term 0, which makes "the entry before the first one" always
+// exist: the AppendEntries consistency check and RequestVote's up-to-date check need no
+// special case for an empty log.
 //
 // Saving keeps the entries' encoded bytes between saves and encodes only the entries
 // appended since the last one: Raft saves its log on every change, and re-encoding it
@@ -15,6 +20,7 @@
 // (Lab 3A). For the same reason the bytes are shared with the Persister, not copied into
 // each save (lab::SharedBytes). The saved form is exactly cereal's encoding of
 // (base_, entries_), so loading is plain cereal.
+// SOLUTION NOTE END 2B
 //
 // Threading: no locking of its own; Raft uses it only while holding its lock.
 #pragma once

@@ -1,4 +1,5 @@
-// The Persister: where a Raft peer keeps its durable state and snapshot (LAB-SPEC §4).
+// The Persister: where a Raft peer keeps its durable state and snapshot (Go:
+// raft/persister.go).
 // The tester hands each peer one; on a crash it swaps in a copy, so a killed instance
 // that is still running writes only into its old object.
 //

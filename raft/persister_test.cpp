@@ -1,4 +1,4 @@
-// Unit tests of the Persister (LAB-SPEC §4): empty when fresh, copies in and out, the
+// Unit tests of the Persister (Go: raft/persister.go): empty when fresh, copies in and out, the
 // state and snapshot saved together, Copy() independent, sizes, the 2023+ Save alias,
 // the state saved in two pieces.
 #include "raft/persister.hpp"

@@ -1,5 +1,9 @@
-// Raft: the reference solution of Lab 2 (2A election, 2B log replication, 2C
-// persistence, 2D snapshots), following Figure 2 and §5–§7 of the extended Raft paper.
+// Raft: one peer of the replicated log of Lab 2 (2A leader election, 2B log replication,
+// 2C persistence, 2D snapshots), following Figure 2 and §5–§7 of the extended Raft paper.
+// SOLUTION NOTE BEGIN 2A
+// This tree holds the reference solution; the handout generator (scripts/handout) makes
+// the student's skeleton from it (see the markers below).
+// SOLUTION NOTE END 2A
 //
 // Who calls it: the tester and kvraft, through the API in raft/api.hpp (Make, Start,
 // GetState, Snapshot, Kill); other peers, through the RPC handlers registered by
@@ -23,7 +27,10 @@
 // nest and each marker sits on its own line; the handout generator replaces what lies
 // between a pair with a TODO for that part. Everything outside the regions (class and
 // function shells, the API, MakeService) is what the handout gives, and still compiles
-// with every region emptied.
+// with every region emptied. A comment that explains the solution's own design choices
+// sits between `// SOLUTION NOTE BEGIN <part>` and `// SOLUTION NOTE END <part>` (comment
+// lines only): the generator drops it whole, with no TODO. A comment left outside both
+// must not name what the regions remove; the generator stops, naming it, if one does.
 //
 // Source layout: raft.cpp (construction, the API, persistence), election.cpp (2A),
 // replication.cpp (2B: AppendEntries, commit, the applier), snapshot.cpp (2D);
@@ -222,11 +229,15 @@ class Raft : public std::enable_shared_from_this<Raft> {
   std::atomic<bool> dead_{false};  // set by Kill
 
   lab::Mutex mu_;  // guards every field below
-  // Signalled when the applier may have work: commitIndex_ rose, a snapshot was
+  // Signalled when the applier may have work: the commit index rose, a snapshot was
   // installed, or the peer was killed.
   lab::CondVar applyCond_;
   // Signalled when the ticker must look again before its next deadline: this peer became
-  // leader (heartbeats are due), a commit index is to be sent, or the peer was killed.
+  // leader (heartbeats are due), or was killed.
+  // SOLUTION NOTE BEGIN 2B
+  // Also when a commit notice came due sooner than the ticker planned to wake
+  // (NudgeTicker).
+  // SOLUTION NOTE END 2B
   lab::CondVar tickerCond_;
 
   lab::Rng rng_;  // this peer's random stream (election timeouts), derived from the seed

@@ -1,8 +1,19 @@
 // Raft 2B: log replication (§5.3), the commit rule (§5.4.2), and the applier.
 //
-// How a leader sends: every AppendEntries carries all the entries the follower lacks
-// (from its nextIndex on), so heartbeats and replication are one message. Four things
-// trigger a send to a follower:
+// The leader brings each follower's log in line with its own through AppendEntries
+// (Figure 2); an entry stored on a majority is committed once an entry of the leader's
+// own term is (§5.4.2, Figure 8), and every peer hands its committed entries to the
+// service on the apply channel, in log order. Two things the tests need beyond Figure 2
+// (the Go lab's 2B hints): replicate when Start is called, not only at the next
+// heartbeat (kvraft's TestSpeed3A wants 1000 operations, one after another, within 33 s:
+// Go: kvraft/test_test.go, GenericTestSpeed), and let a rejected AppendEntries back the
+// leader up more than one entry at a time (TestBackup2B and the Figure 8 tests need it to
+// fit their limits), for instance with the XTerm, XIndex and XLen of the lab's hints.
+// SOLUTION NOTE BEGIN 2B
+//
+// How the reference leader sends: every AppendEntries carries all the entries the
+// follower lacks (from its nextIndex on), so heartbeats and replication are one message.
+// Four things trigger a send to a follower:
 //   - Start, at once, unless a replication RPC to that follower is already in flight
 //     (the reply's handler then sends what arrived meanwhile, in one batch);
 //   - a reply, while the follower still lacks entries (after a rejection, or when Starts
@@ -13,13 +24,14 @@
 //     interval, of the commit; meanwhile the next Start usually carries it for free).
 // So a command normally crosses the network once per follower, and a burst of Starts
 // costs a few RPCs, not one each.
+// SOLUTION NOTE END 2B
 //
-// The applier is the only task that sends on the apply channel. It copies what to
-// deliver under mu_ and sends without it: the channel is unbuffered and the service may
-// call Snapshot (which takes mu_) before it takes the next message.
+// The applier is the only task that sends on the apply channel. It must not hold mu_
+// while it sends: the channel is unbuffered, and the service may call Snapshot (which
+// takes mu_) before it takes the next message.
 //
-// Threading: the handler and the applier take mu_; the other functions here are called
-// with mu_ held and never block (RPCs run on tasks of their own).
+// Threading: the AppendEntries handler and the applier take mu_; what they call with mu_
+// held never blocks (RPCs run on tasks of their own).
 #include <algorithm>
 #include <functional>
 #include <string>

@@ -5,8 +5,9 @@
 // entries that are already trimmed sends the snapshot instead (InstallSnapshot); the
 // follower hands it to its service through the applier, in order with the commands.
 //
-// Threading: Snapshot and the handler take mu_; the other functions here are called with
-// mu_ held and never block.
+// Threading: Snapshot and the InstallSnapshot handler take mu_; what they call with mu_
+// held never blocks. Snapshot is called from the task that drains the apply channel, so
+// it must not wait for the applier.
 #include <algorithm>
 #include <string>
 #include <utility>

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# CI's handout check: generates the handout (scripts/handout) into a temporary folder,
+# CI's handout check: generates the handout (scripts/handout) into a temporary folder (the
+# generator itself stops on a comment that names code it removed, file:line and name),
 # builds its Raft tests there, and checks that they fail the way the Go skeleton's do:
 #   1. TestInitialElection2A, real world: "expected one leader, got none", within its limit;
 #   2. all of Lab 2, simulated world: every test fails with a test report (none passes,

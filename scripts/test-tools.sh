@@ -193,6 +193,37 @@ test_handout() {
   check "handout: --parts strips only those parts" bash -c "
     grep -q '// STUDENT BEGIN 2A' $tmp/ho3/raft/election.cpp && ! grep -q '// STUDENT BEGIN 3A' $tmp/ho3/kvraft/server.cpp"
 
+  # make check-rules in a handout, which is no git repository: its own file list.
+  check "handout: check-rules passes in a clean handout (not a git repository)" bash -c "
+    cd $tmp/ho && ! git rev-parse --git-dir 2>/dev/null && make -s check-rules >$tmp/rules.txt 2>&1 &&
+    grep -qE '^runtime rule: ok \([0-9]+ files\)' $tmp/rules.txt && ! grep -q fatal $tmp/rules.txt"
+  check "handout: check-rules checks citations too, without git" \
+    grep -qE '^citations: ok \([0-9]+ files\)' "$tmp/rules.txt"
+  cp -r "$tmp/ho" "$tmp/ho-rule"
+  printf '#include <mutex>\nstd::mutex leaked;\n' >>"$tmp/ho-rule/raft/raft.cpp"
+  check "handout: check-rules fails in a handout with a std::mutex, naming it" bash -c "
+    ! make -s -C $tmp/ho-rule check-rules >$tmp/rules.txt 2>&1 &&
+    grep -q 'raft/raft.cpp:[0-9]*: std::mutex leaked;' $tmp/rules.txt && ! grep -q 'rule: ok' $tmp/rules.txt"
+  cp -r "$tmp/ho" "$tmp/ho-cite"
+  printf '# As the spec says (LAB''-SPEC §2.4).\n' >>"$tmp/ho-cite/scripts/deps.sh"
+  check "handout: check-rules fails on a citation of a document outside the repository" bash -c "
+    ! make -s -C $tmp/ho-cite check-rules >$tmp/cite.txt 2>&1 &&
+    grep -q 'scripts/deps.sh:[0-9]*:# As the spec says' $tmp/cite.txt && grep -q '^runtime rule: ok' $tmp/cite.txt"
+  mkdir -p "$tmp/ho-rule/build-x" && printf 'std::mutex m;\n' >"$tmp/ho-rule/build-x/gen.cpp"
+  check "handout: check-rules without git skips build folders" bash -c "
+    make -s -C $tmp/ho-rule check-rules >$tmp/rules.txt 2>&1; ! grep -q build-x $tmp/rules.txt"
+  # A git that fails (say, on a repository of another owner) fails the check.
+  mkdir -p "$tmp/fake-git"
+  printf '#!/bin/sh\necho "fatal: detected dubious ownership in repository" >&2\nexit 128\n' >"$tmp/fake-git/git"
+  chmod +x "$tmp/fake-git/git"
+  check "handout: a failing git fails check-rules, never 'ok'" bash -c "
+    ! PATH=$tmp/fake-git:\$PATH scripts/check-runtime-rule.sh >$tmp/rules.txt 2>&1 &&
+    grep -q 'dubious ownership' $tmp/rules.txt && ! grep -q 'rule: ok' $tmp/rules.txt"
+  printf '#!/bin/sh\n[ "$1" = rev-parse ] && { echo true; exit 0; }\necho "fatal: index file corrupt" >&2\nexit 128\n' >"$tmp/fake-git/git"
+  check "handout: a failing git ls-files fails check-rules, never 'ok'" bash -c "
+    ! PATH=$tmp/fake-git:\$PATH scripts/check-runtime-rule.sh >$tmp/rules.txt 2>&1 &&
+    grep -q 'index file corrupt' $tmp/rules.txt && ! grep -q 'rule: ok' $tmp/rules.txt"
+
   # A small checkout of its own, for HANDOUT lines and bad markers.
   local src=$tmp/src
   mkdir -p "$src/raft" && git -C "$src" init -q
@@ -201,10 +232,53 @@ test_handout() {
   $h --source "$src" "$tmp/small" >/dev/null 2>&1
   check "handout: HANDOUT lines become the skeleton under the TODO" bash -c "
     diff -u <(printf 'int f() {\n  int x = 0;\n  // TODO (3A): your code here.\n  lab::sleep(1ms);\n  return x;\n}\n') $tmp/small/raft/ok.cpp"
+
+  # Solution notes, and comments that name what the handout removes.
+  cat >"$src/raft/note.cpp" <<'EOF'
+// What this module is for.
+// SOLUTION NOTE BEGIN 2A
+// The reference waits kSecretDelay between tries, in a Backoff.
+// SOLUTION NOTE END 2A
+// STUDENT BEGIN 2A
+struct Backoff {};
+// STUDENT END 2A
+int g() {
+  // STUDENT BEGIN 2A
+  constexpr int kSecretDelay = 3;
+  return kSecretDelay;
+  // STUDENT END 2A
+  return 0;
+}
+EOF
+  git -C "$src" add -A
+  $h --source "$src" "$tmp/note" >"$tmp/note.txt" 2>&1
+  check "handout: a SOLUTION NOTE is dropped whole, with no TODO" bash -c "
+    grep -q ', 1 solution notes dropped, ' $tmp/note.txt &&
+    diff -u <(printf '// What this module is for.\n// TODO (2A): your code here.\nint g() {\n  // TODO (2A): your code here.\n  return 0;\n}\n') $tmp/note/raft/note.cpp"
+  $h --source "$src" --parts 3A "$tmp/note3" >/dev/null 2>&1
+  check "handout: a SOLUTION NOTE of a part not stripped stays" \
+    grep -q '^// The reference waits kSecretDelay' "$tmp/note3/raft/note.cpp"
+  local leak
+  for leak in '// Waits kSecretDelay between tries.|kSecretDelay' '// Makes a `Backoff` first.|Backoff'; do
+    printf '%s\nint h();\n' "${leak%|*}" >"$src/raft/leak.cpp"
+    git -C "$src" add -A
+    rm -rf "$tmp/leak"
+    check "handout: a comment naming removed code (${leak#*|}) stops it, naming file and line" bash -c "
+      ! $h --source $src $tmp/leak 2>$tmp/err.txt && grep -qx '  raft/leak.cpp:1: ${leak#*|}' $tmp/err.txt &&
+      grep -q 'nothing was written' $tmp/err.txt && [ ! -e $tmp/leak/raft ]"
+  done
+  printf '// Waits a while between tries, then makes a backoff (currentTerm is the paper'"'"'s).\nint h();\n' >"$src/raft/leak.cpp"
+  git -C "$src" add -A
+  rm -rf "$tmp/leak"
+  check "handout: a neutral comment (plain words, the paper's names) passes" $h --source "$src" "$tmp/leak"
+  git -C "$src" rm -q -f raft/leak.cpp raft/note.cpp
+
   local bad
   for bad in '// STUDENT BEGIN 2A|never closed' '// STUDENT BEGIN 2A\n// STUDENT BEGIN 2A|do not nest' \
              '// STUDENT END 2A|with no BEGIN' '// STUDENT BEGIN 2A\n// STUDENT END 2B|closes the region' \
-             '  // STUDENT BEGIN|malformed marker'; do
+             '  // STUDENT BEGIN|malformed marker' '// SOLUTION NOTE BEGIN 2A\nint x;|holds only comments' \
+             '// SOLUTION NOTE BEGIN 2A\n// HANDOUT: x();|holds only comments' \
+             '// SOLUTION NOTE BEGIN 2A\n// STUDENT END 2A|closes the region'; do
     printf "${bad%|*}\n" >"$src/raft/bad.cpp"
     git -C "$src" add -A
     rm -rf "$tmp/bad"

@@ -1,6 +1,6 @@
-// The kvraft tester's cluster (see kv_config.hpp; LAB-SPEC §8.2, §8.3). Each helper keeps
-// the Go name, steps and messages of kvraft/config.go; deviations are the ones LAB-SPEC
-// §12 lists and are marked "Port:" where they happen.
+// The kvraft tester's cluster (see kv_config.hpp). Each helper keeps the Go name, steps
+// and messages of kvraft/config.go; deviations are the ones docs/design.md lists ("Where
+// the port differs from Go") and are marked "Port:" where they happen.
 #include "tester/kv_config.hpp"
 
 #include <stdlib.h>
@@ -148,7 +148,7 @@ void KvConfig::disconnectUnlocked(int i, const std::vector<int>& from) {
     for (int j : from) net_.Enable(endnames_[i][j], false);
   }
   // incoming socket files. Port: Go tests endnames[j] with the loop counter j; this
-  // tests the server the end belongs to (LAB-SPEC §12, harmless either way).
+  // tests the server the end belongs to (harmless either way).
   for (int j : from) {
     if (!endnames_[j].empty()) net_.Enable(endnames_[j][i], false);
   }

@@ -1,6 +1,6 @@
-// The kvraft tester's cluster: the C++ twin of the Go lab's kvraft/config.go (LAB-SPEC
-// §8.2), plus the operation wrappers of test_test.go that count operations and record
-// them for the linearizability checker (§8.3).
+// The kvraft tester's cluster: the C++ twin of the Go lab's kvraft/config.go, plus the
+// operation wrappers of kvraft/test_test.go (Get, Put, Append) that count operations and
+// record them for the linearizability checker.
 //
 // A KvConfig builds n kvraft servers (each a KVServer with its Raft) on a simulated labrpc
 // network, restarts and partitions them, and makes clerks whose ends it can enable and

@@ -1,6 +1,6 @@
-// The Raft tester's cluster (see raft_config.hpp; LAB-SPEC §6). Each helper keeps the
-// Go name, steps, constants and messages of config.go; deviations are the ones LAB-SPEC
-// §12 lists and are marked "Port:" where they happen.
+// The Raft tester's cluster (see raft_config.hpp). Each helper keeps the Go name, steps,
+// constants and messages of raft/config.go; deviations are the ones docs/design.md lists
+// ("Where the port differs from Go") and are marked "Port:" where they happen.
 #include "tester/raft_config.hpp"
 
 #include <algorithm>

@@ -1,4 +1,4 @@
-// The Raft tester's cluster: the C++ twin of the Go lab's raft/config.go (LAB-SPEC §6).
+// The Raft tester's cluster: the C++ twin of the Go lab's raft/config.go.
 //
 // A RaftConfig builds n Raft peers on a simulated labrpc network, crashes, restarts,
 // partitions and observes them, and checks every command the peers apply. The lab tests

@@ -1,5 +1,5 @@
 // Lab 2A, leader election: the Go test_test.go tests of part 2A, in Go's order, with
-// Go's names, titles, steps and messages (LAB-SPEC §7.1).
+// Go's names, titles, steps and messages (Go: raft/test_test.go).
 // Run: build/raft_test -ts=2A, or one test with -tc=TestReElection2A.
 #include <doctest/doctest.h>
 

@@ -1,6 +1,7 @@
 // Lab 2B, log replication: the Go test_test.go tests of part 2B, in Go's order, with
-// Go's names, titles, steps and messages (LAB-SPEC §7.2), plus the 2023 tests
-// TestFollowerFailure2B and TestLeaderFailure2B ([extra], §7.5) after TestRPCBytes2B.
+// Go's names, titles, steps and messages (Go: raft/test_test.go), plus the tests
+// TestFollowerFailure2B and TestLeaderFailure2B of the 2023 lab (6.5840) after
+// TestRPCBytes2B.
 // Run: build/raft_test -ts=2B, or one test with -tc=TestBackup2B.
 #include <doctest/doctest.h>
 

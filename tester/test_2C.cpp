@@ -1,5 +1,5 @@
 // Lab 2C, persistence: the Go test_test.go tests of part 2C, in Go's order, with Go's
-// names, titles, steps and messages (LAB-SPEC §7.3).
+// names, titles, steps and messages (Go: raft/test_test.go).
 // Run: build/raft_test -ts=2C, or one test with -tc=TestFigure8Unreliable2C.
 #include <doctest/doctest.h>
 

@@ -1,6 +1,6 @@
 // Lab 2D, snapshots: the Go test_test.go tests of part 2D, in Go's order, with Go's
-// names, titles, steps and messages (LAB-SPEC §7.4), plus the 2023 test
-// TestSnapshotInit2D ([extra], §7.5) last. Every config here runs the snapshot applier.
+// names, titles, steps and messages (Go: raft/test_test.go), plus the test
+// TestSnapshotInit2D of the 2023 lab (6.5840) last. Every config here runs the snapshot applier.
 // Run: build/raft_test -ts=2D, or one test with -tc=TestSnapshotInstall2D.
 #include <doctest/doctest.h>
 

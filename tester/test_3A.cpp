@@ -1,6 +1,6 @@
 // Lab 3A, the key/value service without snapshots: the Go kvraft test_test.go tests of
-// part 3A, in Go's order, with Go's names, titles, steps and messages (LAB-SPEC §8.6,
-// §8.7). GenericTest and GenericTestSpeed live in test_3_common.cpp.
+// part 3A, in Go's order, with Go's names, titles, steps and messages. GenericTest and
+// GenericTestSpeed live in test_3_common.cpp.
 // Run: build/kv_test -ts=3A, or one test with -tc=TestSpeed3A.
 #include <doctest/doctest.h>
 
@@ -155,7 +155,7 @@ TEST_CASE("TestOnePartition3A") {
 
   // Go: select { case <-done1: case <-time.After(3 s): t.Fatalf("Get did not complete")
   // default: }. The default case wins unless the Get is already done, so the Get is not
-  // waited for (kept: LAB-SPEC §12).
+  // waited for (kept: docs/design.md, "Where the port differs from Go").
 
   check(cfg, *ck, "1", "15");
 

@@ -1,5 +1,5 @@
 // Lab 3B, the key/value service with snapshots: the Go kvraft test_test.go tests of part
-// 3B, in Go's order, with Go's names, titles, steps and messages (LAB-SPEC §8.6, §8.7).
+// 3B, in Go's order, with Go's names, titles, steps and messages.
 // GenericTest and GenericTestSpeed live in test_3_common.cpp.
 // Run: build/kv_test -ts=3B, or one test with -tc=TestSnapshotRPC3B.
 #include <doctest/doctest.h>

@@ -1,6 +1,6 @@
 // What the Lab 3 tests share (the helpers of the Go lab's kvraft/test_test.go): checks of
 // values and append results, concurrent clients, the partitioner, and the two test
-// drivers GenericTest (LAB-SPEC §8.4) and GenericTestSpeed (§8.5).
+// drivers GenericTest and GenericTestSpeed.
 //
 // Called from the tests' main thread; client bodies run on tasks of the test's World.
 #pragma once
