@@ -60,6 +60,8 @@ void Raft::Ticker() {
         if (peer == me_) continue;
         const Progress& progress = progress_[peer];
         if (now - progress.lastSent >= kHeartbeatInterval || now >= progress.commitDue) {
+          lab::log(lab::Topic::timer, me_, now >= progress.commitDue ? "commit notice" : "heartbeat",
+                   " to S", peer);
           SendTo(peer, /*tracked=*/false);
         }
         wake = std::min({wake, progress.lastSent + kHeartbeatInterval, progress.commitDue});
@@ -69,6 +71,7 @@ void Raft::Ticker() {
       // AppendEntries RPC from current leader or granting vote to candidate: convert to
       // candidate"; for candidates: "if election timeout elapses: start new election".
       // Both begin with a pre-vote.
+      lab::log(lab::Topic::timer, me_, "election timeout in term ", currentTerm_);
       StartPreVote();
       continue;  // it reset the timer (or, in a one-peer cluster, made us leader)
     } else {
