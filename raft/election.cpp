@@ -30,6 +30,9 @@
 // Threading: the RequestVote handler and the ticker take mu_; what they call with mu_
 // held never blocks (RPCs run on tasks of their own).
 #include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <stdexcept>
 #include <string>
 
 #include "labrpc/log.hpp"
@@ -47,7 +50,7 @@ void Raft::Ticker() {
   while (!Killed()) {
     const lab::TimePoint now = lab::now();
     lab::TimePoint wake = lab::TimePoint::max();
-    if (role_ == Role::Leader && !MajorityInContact(now)) {
+    if (role_ == Role::Leader && options_.checkQuorum && !MajorityInContact(now)) {
       lab::log(lab::Topic::leader, me_, "no majority heard from in term ", currentTerm_);
       StepDown(currentTerm_);
       continue;
@@ -70,9 +73,13 @@ void Raft::Ticker() {
       // Figure 2, rules for followers: "if election timeout elapses without receiving
       // AppendEntries RPC from current leader or granting vote to candidate: convert to
       // candidate"; for candidates: "if election timeout elapses: start new election".
-      // Both begin with a pre-vote.
+      // Both begin with a pre-vote, unless pre-votes are off.
       lab::log(lab::Topic::timer, me_, "election timeout in term ", currentTerm_);
-      StartPreVote();
+      if (options_.preVote) {
+        StartPreVote();
+      } else {
+        StartElection();
+      }
       continue;  // it reset the timer (or, in a one-peer cluster, made us leader)
     } else {
       wake = electionDeadline_;
@@ -85,6 +92,41 @@ void Raft::Ticker() {
 }
 
 // STUDENT BEGIN 2A
+Options Options::Parse(const std::string& mode) {
+  if (mode.empty() || mode == "default") return Options{};
+  Options options{false, false};
+  if (mode == "plain") return options;
+  size_t start = 0;
+  while (start <= mode.size()) {
+    const size_t comma = std::min(mode.find(',', start), mode.size());
+    const std::string word = mode.substr(start, comma - start);
+    if (word == "prevote") {
+      options.preVote = true;
+    } else if (word == "checkquorum") {
+      options.checkQuorum = true;
+    } else {
+      throw std::invalid_argument("LAB_RAFT_MODE=" + mode + ": unknown word \"" + word +
+                                  "\"; expected default, plain, or a comma-separated list of "
+                                  "prevote and checkquorum");
+    }
+    start = comma + 1;
+  }
+  return options;
+}
+
+const Options& Options::FromEnvironment() {
+  static const Options options = [] {
+    const char* mode = std::getenv("LAB_RAFT_MODE");
+    try {
+      return Parse(mode == nullptr ? "" : mode);
+    } catch (const std::invalid_argument& e) {
+      std::fprintf(stderr, "lab: %s\n", e.what());
+      std::exit(2);
+    }
+  }();
+  return options;
+}
+
 void Raft::ResetElectionTimer() {
   const lab::Duration spread = kElectionTimeoutMax - kElectionTimeoutMin;
   electionDeadline_ =

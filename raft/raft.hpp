@@ -43,6 +43,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "raft/api.hpp"
@@ -80,6 +81,23 @@ inline constexpr lab::Duration kLeaderContactTimeout = kElectionTimeoutMin;
 // from the start stepped down again and again before any of them came back, so the
 // final agreement of that test took up to 10 s (its limit) in one seed out of 1,500.
 inline constexpr lab::Duration kNewLeaderGrace = 500ms;
+
+// The reference's two additions to Figure 2, switchable as etcd raft's Config.PreVote and
+// Config.CheckQuorum are: both on by default. Students write a plain Figure 2 Raft, and
+// pre-votes and check-quorum hide some of its classic bugs from the tests, so an
+// instructor measuring the tests (make mutants, docs/instructor.md) runs the reference
+// with both off: LAB_RAFT_MODE=plain.
+struct Options {
+  bool preVote = true;      // ask for pre-votes before campaigning (thesis §9.6)
+  bool checkQuorum = true;  // a leader cut off from the majority steps down (thesis §6.2)
+
+  // LAB_RAFT_MODE, read once: unset, empty or "default" (both on), "plain" (both off), or
+  // a comma-separated list of what to turn on ("prevote", "checkquorum"). A bad value
+  // stops the program with a message naming it.
+  static const Options& FromEnvironment();
+  // The same syntax; throws std::invalid_argument naming the bad word.
+  static Options Parse(const std::string& mode);
+};
 // STUDENT END 2A
 // STUDENT BEGIN 2B
 // A replication RPC still unanswered after this long is presumed lost: the next Start or
@@ -243,6 +261,7 @@ class Raft : public std::enable_shared_from_this<Raft> {
   lab::Rng rng_;  // this peer's random stream (election timeouts), derived from the seed
 
   // STUDENT BEGIN 2A
+  const Options options_ = Options::FromEnvironment();
   // Persistent state on all servers (Figure 2); Persist() saves it.
   int currentTerm_ = 0;  // latest term this peer has seen
   int votedFor_ = -1;    // candidate voted for in currentTerm_, -1 for none

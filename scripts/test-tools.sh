@@ -5,7 +5,7 @@
 # run of a handout is scripts/check-handout.sh), the test runner's totals, make's part
 # targets, porcupine_bench's command line (typos fail loudly) and check-docs. The last line is
 # "tools: N passed, N failed".
-# usage: scripts/test-tools.sh [prettylog|stress|grade|handout|run_tests|make_targets|porcupine_bench|check_docs ...]
+# usage: scripts/test-tools.sh [prettylog|stress|grade|handout|run_tests|make_targets|porcupine_bench|check_docs|raft_mode ...]
 #        (default: all)
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -359,6 +359,20 @@ test_check_docs() {
     $c $tmp/bad.md 2>$tmp/cd.err; [ \$? -eq 2 ] && grep -q 'bad.md:1: a check-docs marker must be followed' $tmp/cd.err"
 }
 
+# --- the reference Raft's options (LAB_RAFT_MODE; the real raft_test, simulated) ---------
+test_raft_mode() {
+  local b=build/raft_test run="build/raft_test -tc=TestInitialElection2A"
+  [ -x $b ] || { check "raft_test is built" false; return; }
+  check "LAB_RAFT_MODE: a bad word stops the run with exit 2, naming it" bash -c "
+    LAB_RAFT_MODE=prevote,bogus $run >$tmp/rm.txt 2>&1; [ \$? -eq 2 ] &&
+    grep -q 'LAB_RAFT_MODE=prevote,bogus: unknown word \"bogus\"' $tmp/rm.txt"
+  check "LAB_RAFT_MODE: the default asks for pre-votes; plain campaigns at once" bash -c "
+    LAB_SIM=1 LAB_SEED=1 LAB_LOG=vote $run 2>&1 | grep -q 'asks for pre-votes' &&
+    LAB_SIM=1 LAB_SEED=1 LAB_LOG=vote LAB_RAFT_MODE=plain $run >$tmp/plain.txt 2>&1 &&
+    grep -q 'campaigns in term 1' $tmp/plain.txt && ! grep -q 'pre-vote' $tmp/plain.txt &&
+    LAB_SIM=1 LAB_SEED=1 LAB_LOG=vote LAB_RAFT_MODE=checkquorum $run 2>&1 | grep -qv 'pre-vote'"
+}
+
 # --- make's test targets: a mistyped part is an error naming the parts -------------------
 test_make_targets() {
   local target
@@ -373,7 +387,7 @@ test_make_targets() {
 }
 
 want=("$@")
-[ ${#want[@]} -eq 0 ] && want=(prettylog stress grade handout run_tests make_targets porcupine_bench check_docs)
+[ ${#want[@]} -eq 0 ] && want=(prettylog stress grade handout run_tests make_targets porcupine_bench check_docs raft_mode)
 for tool in "${want[@]}"; do
   if declare -f "test_$tool" >/dev/null; then "test_$tool"; else echo "test-tools: no tests for $tool" >&2; exit 2; fi
 done
