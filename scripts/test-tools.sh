@@ -250,7 +250,7 @@ assert t['output'].startswith('extra test, worth 0 points: passed 2/3 run(s)'), 
   check "grade: a failed build scores every test 0 without running the old binary; exit 1" bash -c "
     cat $tmp/broken.txt; grep -qx 'exit 1' $tmp/broken.txt &&
     grep -qx 'grade: raft_test did not build; its tests score 0 (.*build.log)' $tmp/broken.txt &&
-    grep -qE '^TestPass2A \(2A\) +5 +0/1 +0 +not run: raft_test did not build' $tmp/broken.txt &&
+    grep -qE '^TestPass2A \(2A\) +5 +0/1 +0 +not run: raft_test did not build: raft/election.cpp:42:3: error: expected' $tmp/broken.txt &&
     [ ! -e $out/TestPass2A_1.log ] && [ ! -e $out/TestPass2A_7.log ]"
   check "grade: results.json shows the compiler's first errors, trimmed, for every test" python3 -c "
 import json
