@@ -203,17 +203,19 @@ test_grade_rules() {
     grep -q ' simulated world, seeds 1..1, ' $tmp/simulated.txt &&
     contains $tmp/simulated/TestPass2A_1.log 'lab: simulated world'"
 
-  local bad form
-  for form in '// points: 3 (hard)' '// Points: 3' '// points:' '//points:inf' '// points: nan' \
-              '// points: 0' '// points: -1' '// point: 3' '// points 3' '// points: 1e3' \
-              '// points: 1_0' '// points: extra!' "// points: 1$(printf '0%.0s' {1..400})"; do
-    printf 'TEST_SUITE("2A") {\n%s\nTEST_CASE("TestPass2A") {}\n}\n' "$form" >$tmp/form.cpp
-    $g --sources $tmp/form.cpp --list >$tmp/form.txt 2>&1
-    bad=$?
-    check "grade: '${form:0:24}' is a usage error naming file, line and the expected form" bash -c "
-      cat $tmp/form.txt; [ $bad -eq 2 ] &&
-      grep -qF \"form.cpp:2: bad points declaration '\" $tmp/form.txt &&
-      grep -qF \"expected '// points: N' with N a positive number (5, 2.5), or '// points: extra'\" $tmp/form.txt"
+  # Each form above a test case of its own, all in one file: every one is reported.
+  local forms=('// points: 3 (hard)' '// Points: 3' '// points:' '//points:inf' '// points: nan'
+               '// points: 0' '// points: -1' '// point: 3' '// points 3' '// points: 1e3'
+               '// points: 1_0' '// points: extra!' "// points: 1$(printf '0%.0s' {1..400})")
+  local i
+  { echo 'TEST_SUITE("2A") {'
+    for i in "${!forms[@]}"; do printf '%s\nTEST_CASE("TestPass%d2A") {}\n' "${forms[$i]}" "$i"; done
+    echo '}'; } >$tmp/form.cpp
+  $g --sources $tmp/form.cpp --list >$tmp/form.txt 2>&1
+  check "grade: a bad points declaration is a usage error (exit 2)" test $? -eq 2
+  for i in "${!forms[@]}"; do
+    check "grade: '${forms[$i]:0:24}' is an error naming file, line and the expected form" \
+      grep -qF -- "form.cpp:$((2 * i + 2)): bad points declaration '${forms[$i]}': expected '// points: N' with N a positive number (5, 2.5), or '// points: extra' (run, worth 0 points)" $tmp/form.txt
   done
   printf 'TEST_SUITE("2A") {\n// points are given per test\n// points: 2.5\nTEST_CASE("TestPass2A") {}\n}\n' >$tmp/form.cpp
   check "grade: '// points: 2.5' is a declaration, prose about points is not" bash -c "
