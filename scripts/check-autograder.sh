@@ -9,6 +9,7 @@
 #   failing         GetState never reports a leader: a real test failure, 0
 #   hanging         GetState locks its mutex twice: killed at the limit, 0, "timed out"
 #   no raft/        a submission without raft/: 0, and what was expected
+#   grader fails    the grader cannot write its results (exit 3): 0, and that it failed
 # Each results.json is checked against Gradescope's format (valid JSON, no NaN or
 # Infinity, the fields, 0 <= score <= max_score). Grades TestInitialElection2A only,
 # real world, 20 s limit per run.
@@ -103,5 +104,11 @@ rm -rf "$root/submission" && mkdir -p "$root/submission/6.5840/raft"
 grade "no raft"
 check_results "no raft" 0 "has no raft/*.cpp or raft/*.hpp" "Found at the top: 6.5840"
 
-echo "check-autograder: 5 submissions graded in $((SECONDS - start)) s"
+rm -rf "$root/source/grade-out" && touch "$root/source/grade-out"  # the grader cannot write
+submit
+grade "grader fails"
+check_results "grader fails" 0 "could not grade this submission (scripts/grade exited with status 3)" \
+  "grade: cannot remove the old grade-out/results.json: Not a directory"
+
+echo "check-autograder: 6 submissions graded in $((SECONDS - start)) s"
 echo "check-autograder: ok"
