@@ -195,6 +195,7 @@ test_grade_rules() {
   check "grade: make passes SIM=0 and SIM=1 on as --sim=0 and --sim=1" bash -c "
     make -n grade SIM=0 | grep -qE '^scripts/grade --make .*--sim=0\$' &&
     make -n grade SIM=1 PART=2A | grep -qE '^scripts/grade --make 2A .*--sim=1\$'"
+  check "grade: make clean clears grade-out/ too" bash -c "make -n clean | grep -qE '^rm -rf .* grade-out( |\$)'"
   LAB_SIM=1 $g --sources $src -b $fake --sim=0 -o $tmp/real/results.json TestPass2A >$tmp/real.txt 2>&1
   $g --sources $src -b $fake --sim=1 -o $tmp/simulated/results.json TestPass2A >$tmp/simulated.txt 2>&1
   check "grade: --sim=0 is the real world (even with LAB_SIM=1 exported), --sim=1 the simulated" bash -c "
