@@ -6,6 +6,7 @@
 #   make stress PART=2A N=100 J=2                               N runs of each test, failures kept
 #   make sim-stress PART=2C SEEDS=1000                          seeds 1..1000 of each test, simulated
 #   make grade | make grade PART=2B N=3                         score table + grade-out/results.json
+#   make autograder PART=2A [N=3]                               Gradescope's autograder zip
 #   make handout OUT=dir                                        the student handout (TODOs for solutions)
 #   make bench | make bench-2                                   benchmarks (docs/benchmarks.md)
 #   make check-rules                                            the runtime rule, citations (docs/design.md)
@@ -39,7 +40,7 @@ endef
 
 .PHONY: deps build build-tsan build-asan test test-sim \
         $(foreach p,test race asan,$(p)-labrpc $(p)-2 $(p)-3 $(p)-porcupine) race asan bench bench-2 bench-3 bench-sim bench-porcupine check-picture stress sim-stress grade \
-        handout check-handout check-docs test-tools \
+        autograder handout check-handout check-docs test-tools \
         check-rules format clean
 
 deps:
@@ -134,11 +135,17 @@ sim-stress: build
 	@scripts/stress -s -n $(SEEDS) $(stress_options) $(stress_targets)
 
 # Grade: every graded test (a "// points: N" line above its TEST_CASE), or PART's (2A, 2,
-# or a test name), N runs each; a score table and grade-out/results.json (Gradescope's
-# format). SIM=1 grades in the simulated world.
-grade: build
-	@scripts/grade $(if $(filter-out file,$(origin PART)),$(PART)) \
-	  $(if $(filter-out file,$(origin N)),-n $(N)) $(if $(SIM),--sim)
+# or a test name), N runs each, TIMEOUT seconds per run; SIM=1 in the simulated world,
+# SIM=0 (default) the real one. The grader removes old results, then builds what the parts
+# need itself, so a failed build still writes grade-out/results.json (every test 0, the
+# compiler's errors). autograder: the same settings baked into Gradescope's zip.
+grade_options = $(if $(filter-out file,$(origin PART)),$(PART)) \
+  $(if $(filter-out file,$(origin N)),-n $(N)) $(if $(TIMEOUT),-t $(TIMEOUT)) $(if $(SIM),--sim=$(SIM))
+grade:
+	@scripts/grade --make $(grade_options)
+
+autograder:
+	@scripts/autograder/make-zip $(grade_options) $(if $(OUT),-o $(OUT))
 
 # Handout: this tree with the student regions of raft/ and kvraft/ replaced by TODOs
 # (PARTS=3A,3B strips only those); check-handout builds one and runs its tests.
@@ -193,4 +200,4 @@ format:
 	@git ls-files '*.cpp' '*.hpp' | xargs clang-format -i
 
 clean:
-	rm -rf build build-tsan build-asan compile_commands.json
+	rm -rf build build-tsan build-asan compile_commands.json grade-out

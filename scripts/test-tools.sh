@@ -163,11 +163,140 @@ assert 'timed out' in tests['TestHang2A (2A)']['output']
   check "grade: a misplaced or bad points line is an error naming file and line" bash -c "
     ! $g --sources $tmp/bad.cpp --list >$tmp/bad.txt 2>&1 &&
     grep -q 'bad.cpp:2: .// points:. must be the line right above a TEST_CASE' $tmp/bad.txt &&
-    grep -q 'bad.cpp:5: points must be a positive number, not many' $tmp/bad.txt"
+    grep -qF \"bad.cpp:5: bad points declaration '// points: many': expected '// points: N'\" $tmp/bad.txt"
   check "grade: an unknown part is a usage error" bash -c "
     $g --sources $src 9Z >/dev/null 2>$tmp/err.txt; [ \$? -eq 2 ] && grep -q 'no graded test in part 9Z' $tmp/err.txt"
   check "grade: the lab's tests declare their points" bash -c "
-    $g --list 2A | grep -qE '^2A +TestInitialElection2A +5 ' && $g --list | grep -qE '^total [0-9]+ points in [0-9]+ tests$'"
+    $g --list 2A | grep -qE '^2A +TestInitialElection2A +5 ' &&
+    $g --list 2 | grep -qx 'total 93 points in 25 tests, and 3 extra (0 points)'"
+  check "grade: the tests of later labs are extras of Lab 2" bash -c "
+    for t in 2B:TestFollowerFailure2B 2B:TestLeaderFailure2B 2D:TestSnapshotInit2D; do
+      $g --list \${t%:*} | grep -qE \"^\${t%:*} +\${t#*:} +extra \" || { echo \$t; exit 1; }
+    done"
+  test_grade_rules
+}
+
+# The rules that keep a score honest: old results go first, a failed build scores 0 and
+# says why, SIM means what it says, points are declared strictly, the exit codes.
+test_grade_rules() {
+  local g=scripts/grade fake=scripts/testdata/fake-build src=scripts/testdata/grade-sample.cpp
+  local out=$tmp/rules
+  stale() {  # an earlier grading's files in $out
+    mkdir -p $out && echo '{"score": 99}' >$out/results.json &&
+      touch $out/build.log $out/TestPass2A_7.log $out/notes_1.log
+  }
+  stale
+  $g --sources $src -b $tmp/no-such-build TestPass2A -o $out/results.json >$tmp/nobuild.txt 2>&1
+  echo "exit $?" >>$tmp/nobuild.txt
+  check "grade: a missing build directory: exit 3, one line; old results and logs removed" bash -c "
+    cat $tmp/nobuild.txt; [ \$(wc -l <$tmp/nobuild.txt) -eq 2 ] && grep -qx 'exit 3' $tmp/nobuild.txt &&
+    grep -qx 'grade: no build directory .*no-such-build/ (make build first, or grade with --make)' $tmp/nobuild.txt &&
+    [ ! -e $out/results.json ] && [ ! -e $out/build.log ] && [ ! -e $out/TestPass2A_7.log ] && [ -e $out/notes_1.log ]"
+  stale
+  $g --sources $src -b $fake --sim=yes -o $out/results.json >$tmp/badsim.txt 2>&1
+  echo "exit $?" >>$tmp/badsim.txt
+  check "grade: SIM other than 0 or 1 is a usage error naming the value; old results removed" bash -c "
+    grep -qx 'grade: --sim=yes (make: SIM=yes): expected 0 (real world) or 1 (simulated world)' $tmp/badsim.txt &&
+    grep -qx 'exit 2' $tmp/badsim.txt && [ ! -e $out/results.json ]"
+  check "grade: make passes SIM=0 and SIM=1 on as --sim=0 and --sim=1" bash -c "
+    make -n grade SIM=0 | grep -qE '^scripts/grade --make .*--sim=0\$' &&
+    make -n grade SIM=1 PART=2A | grep -qE '^scripts/grade --make 2A .*--sim=1\$'"
+  check "grade: make clean clears grade-out/ too" bash -c "make -n clean | grep -qE '^rm -rf .* grade-out( |\$)'"
+  LAB_SIM=1 $g --sources $src -b $fake --sim=0 -o $tmp/real/results.json TestPass2A >$tmp/real.txt 2>&1
+  $g --sources $src -b $fake --sim=1 -o $tmp/simulated/results.json TestPass2A >$tmp/simulated.txt 2>&1
+  check "grade: --sim=0 is the real world (even with LAB_SIM=1 exported), --sim=1 the simulated" bash -c "
+    $(declare -f contains lacks)
+    grep -q ' real world, ' $tmp/real.txt && lacks $tmp/real/TestPass2A_1.log 'lab: simulated world' &&
+    grep -q ' simulated world, seeds 1..1, ' $tmp/simulated.txt &&
+    contains $tmp/simulated/TestPass2A_1.log 'lab: simulated world'"
+
+  # Each form above a test case of its own, all in one file: every one is reported.
+  local forms=('// points: 3 (hard)' '// Points: 3' '// points:' '//points:inf' '// points: nan'
+               '// points: 0' '// points: -1' '// point: 3' '// points 3' '// points: 1e3'
+               '// points: 1_0' '// points: extra!' "// points: 1$(printf '0%.0s' {1..400})")
+  local i
+  { echo 'TEST_SUITE("2A") {'
+    for i in "${!forms[@]}"; do printf '%s\nTEST_CASE("TestPass%d2A") {}\n' "${forms[$i]}" "$i"; done
+    echo '}'; } >$tmp/form.cpp
+  $g --sources $tmp/form.cpp --list >$tmp/form.txt 2>&1
+  check "grade: a bad points declaration is a usage error (exit 2)" test $? -eq 2
+  for i in "${!forms[@]}"; do
+    check "grade: '${forms[$i]:0:24}' is an error naming file, line and the expected form" \
+      grep -qF -- "form.cpp:$((2 * i + 2)): bad points declaration '${forms[$i]}': expected '// points: N' with N a positive number (5, 2.5), or '// points: extra' (run, worth 0 points)" $tmp/form.txt
+  done
+  printf 'TEST_SUITE("2A") {\n// points are given per test\n// points: 2.5\nTEST_CASE("TestPass2A") {}\n}\n' >$tmp/form.cpp
+  check "grade: '// points: 2.5' is a declaration, prose about points is not" bash -c "
+    $g --sources $tmp/form.cpp --list | grep -qE '^2A +TestPass2A +2.5 '"
+
+  printf 'TEST_SUITE("2A") {\n// points: 5\nTEST_CASE("TestPass2A") {}\n// points: extra\nTEST_CASE("TestFlaky2A") {}\n}\n' >$tmp/extra.cpp
+  $g --sources $tmp/extra.cpp -b $fake --sim -n 3 -o $tmp/extra/results.json >$tmp/extra.txt 2>&1
+  echo "exit $?" >>$tmp/extra.txt
+  check "grade: '// points: extra' runs the test, worth 0 points, and points lost nowhere" bash -c "
+    cat $tmp/extra.txt
+    grep -qE '^TestFlaky2A \(2A, extra\) +extra +2/3 +- ' $tmp/extra.txt && grep -qE '^total +5 +5$' $tmp/extra.txt &&
+    grep -qx 'exit 0' $tmp/extra.txt && python3 -c \"
+import json
+t = {t['name']: t for t in json.load(open('$tmp/extra/results.json'))['tests']}['TestFlaky2A (2A, extra)']
+assert t['max_score'] == 0 and t['score'] == 0 and t['status'] == 'failed', t
+assert t['output'].startswith('extra test, worth 0 points: passed 2/3 run(s)'), t\""
+  sed -i 's|// points: extra|// points: 2|' $tmp/extra.cpp
+  check "grade: an extra given '// points: 2' counts" bash -c "
+    $g --sources $tmp/extra.cpp -b $fake --sim -n 3 -o $tmp/extra/results.json | grep -qE '^total +7 +6.33$'"
+
+  # --make on a fake cmake (scripts/testdata/fake-cmake): the build's output, and a failed
+  # build that must not run the binary an earlier build left.
+  local build=$tmp/make-build
+  PATH=$PWD/scripts/testdata/fake-cmake:$PATH $g --make --sources $src -b $build -o $out/results.json \
+    TestPass2A >$tmp/make.txt 2>&1
+  echo "exit $?" >>$tmp/make.txt
+  check "grade: --make configures, builds raft_test and grades it" bash -c "
+    cat $tmp/make.txt; grep -qx 'exit 0' $tmp/make.txt && grep -q 'Linking CXX executable raft_test' $out/build.log &&
+    grep -qE '^TestPass2A \(2A\) +5 +1/1 +5$' $tmp/make.txt"
+  stale
+  FAKE_BUILD_ERROR=1 PATH=$PWD/scripts/testdata/fake-cmake:$PATH $g --make --sources $src -b $build \
+    -o $out/results.json TestPass2A TestFlaky2A >$tmp/broken.txt 2>&1
+  echo "exit $?" >>$tmp/broken.txt
+  check "grade: a failed build scores every test 0 without running the old binary; exit 1" bash -c "
+    cat $tmp/broken.txt; grep -qx 'exit 1' $tmp/broken.txt &&
+    grep -qx 'grade: raft_test did not build; its tests score 0 (.*build.log)' $tmp/broken.txt &&
+    grep -qE '^TestPass2A \(2A\) +5 +0/1 +0 +not run: raft_test did not build: raft/election.cpp:42:3: error: expected' $tmp/broken.txt &&
+    [ ! -e $out/TestPass2A_1.log ] && [ ! -e $out/TestPass2A_7.log ]"
+  check "grade: results.json shows the compiler's first errors, trimmed, for every test" python3 -c "
+import json
+r = json.load(open('$out/results.json'))
+assert r['score'] == 0 and [t['score'] for t in r['tests']] == [0, 0], r
+out = r['output']
+assert out.startswith('The build failed, so the tests of raft_test did not run and score 0.'), out
+assert 'raft/election.cpp:42:3: error: expected' in out and '$PWD' not in out, out
+assert 'FAILED:' not in out and '/usr/bin/c++' not in out and '[1/2]' not in out and 'ninja:' not in out, out
+assert 'more context 38' in out and 'more context 39' not in out and '(trimmed; 58 lines in all)' in out, out
+for t in r['tests']:
+    assert \"raft/election.cpp:42:3: error: expected ';' before\" in t['output'], t
+"
+
+  mkdir -p $tmp/codes && touch $tmp/codes/file && mkdir -p $tmp/codes/results.json
+  $g --sources $src -b $fake -o $tmp/codes/file/results.json >$tmp/notdir.txt 2>&1
+  local notdir=$?
+  $g --sources $src -b $fake -o $tmp/codes/results.json >$tmp/isdir.txt 2>&1
+  local isdir=$?
+  check "grade: an output folder it cannot write: exit 3, one line, no traceback" bash -c "
+    cat $tmp/notdir.txt $tmp/isdir.txt; [ $notdir -eq 3 ] && [ $isdir -eq 3 ] &&
+    [ \$(cat $tmp/notdir.txt $tmp/isdir.txt | wc -l) -eq 2 ] &&
+    grep -qx 'grade: cannot remove the old .*codes/file/results.json: Not a directory' $tmp/notdir.txt &&
+    grep -qx 'grade: cannot remove the old .*codes/results.json: Is a directory' $tmp/isdir.txt"
+  mkdir -p $tmp/full && ln -s /dev/full $tmp/full/results.json.tmp
+  $g --sources $src -b $fake -o $tmp/full/results.json TestPass2A >$tmp/full.txt 2>&1
+  local full=$?
+  check "grade: a full disk: exit 3, one line, no results.json" bash -c "
+    cat $tmp/full.txt; [ $full -eq 3 ] && tail -n 1 $tmp/full.txt | grep -qx 'grade: cannot write .*full/results.json: No space left on device' &&
+    ! grep -q Traceback $tmp/full.txt && [ ! -e $tmp/full/results.json ] && [ -e /dev/full ]"
+  if [ "$(id -u)" -ne 0 ]; then  # root writes anywhere
+    mkdir -p $tmp/ro && chmod a-w $tmp/ro
+    $g --sources $src -b $fake -o $tmp/ro/out/results.json >$tmp/ro.txt 2>&1
+    local ro=$?
+    check "grade: a read-only output folder: exit 3, one line" bash -c "
+      cat $tmp/ro.txt; [ $ro -eq 3 ] && [ \$(wc -l <$tmp/ro.txt) -eq 1 ] && grep -q '^grade: cannot create' $tmp/ro.txt"
+  fi
 }
 
 # --- handout (generation only; scripts/check-handout.sh builds and runs one) --------

@@ -77,7 +77,7 @@ TEST_CASE("TestRPCBytes2B") {
 }
 
 // [extra] test just failure of followers.
-// points: 2
+// points: extra
 TEST_CASE("TestFollowerFailure2B") {
   const int servers = 3;
   RaftConfig cfg(servers, false, false);
@@ -116,7 +116,7 @@ TEST_CASE("TestFollowerFailure2B") {
 }
 
 // [extra] test just failure of leaders.
-// points: 2
+// points: extra
 TEST_CASE("TestLeaderFailure2B") {
   const int servers = 3;
   RaftConfig cfg(servers, false, false);

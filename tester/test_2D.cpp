@@ -139,7 +139,7 @@ TEST_CASE("TestSnapshotAllCrash2D") {
 
 // [extra] do servers correctly initialize their in-memory copy of the snapshot, making
 // sure that future writes to persistent state don't lose state?
-// points: 3
+// points: extra
 TEST_CASE("TestSnapshotInit2D") {
   const int servers = 3;
   RaftConfig cfg(servers, false, true);
