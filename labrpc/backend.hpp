@@ -78,7 +78,8 @@ class Backend {
   virtual void set_current_world(WorldImpl* world) = 0;
   virtual Timer after(Duration d, std::function<void()> fn) = 0;
   virtual bool cancel_timer(const std::shared_ptr<Timer::State>& state) = 0;
-  virtual uint64_t initial_seed() = 0;
+  // A fresh seed for a run that does not set LAB_SEED (runtime.cpp reads LAB_SEED).
+  virtual uint64_t random_seed() = 0;
   virtual size_t live_task_threads() = 0;
 };
 
@@ -87,7 +88,7 @@ class Backend {
 extern void (*g_trace_random_draw)(uint64_t value);
 
 // The active backend, chosen once per process: LAB_SIM=1 selects the simulated world,
-// anything else (or nothing) the real one.
+// LAB_SIM=0 (or unset, or empty) the real one; any other value stops the run.
 Backend& backend();
 Backend* make_real_backend();
 Backend* make_sim_backend();

@@ -517,16 +517,7 @@ class RealBackend final : public Backend {
     return true;
   }
 
-  uint64_t initial_seed() override {
-    if (const char* s = std::getenv("LAB_SEED"); s != nullptr && *s != '\0') {
-      char* end = nullptr;
-      const unsigned long long v = std::strtoull(s, &end, 10);
-      if (*end != '\0') {
-        std::fprintf(stderr, "lab: LAB_SEED=%s is not a number\n", s);
-        std::exit(2);
-      }
-      return v;
-    }
+  uint64_t random_seed() override {
     std::random_device rd;
     return (static_cast<uint64_t>(rd()) << 32 | rd()) % 1000000000000ULL;
   }

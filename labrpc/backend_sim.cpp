@@ -45,6 +45,7 @@
 #include <map>
 #include <mutex>
 #include <queue>
+#include <random>
 #include <set>
 #include <thread>
 
@@ -748,14 +749,11 @@ class SimBackend final : public Backend {
     state->fn = nullptr;
     return true;
   }
-  uint64_t initial_seed() override { return make_real_backend_seed(); }
-  size_t live_task_threads() override { return 0; }  // fibers, on the World's own thread
-
- private:
-  static uint64_t make_real_backend_seed() {
-    static Backend* real = make_real_backend();  // only for drawing the seed
-    return real->initial_seed();
+  uint64_t random_seed() override {
+    std::random_device rd;  // the seed of a run that did not choose one: not replayed
+    return (static_cast<uint64_t>(rd()) << 32 | rd()) % 1000000000000ULL;
   }
+  size_t live_task_threads() override { return 0; }  // fibers, on the World's own thread
 };
 
 }  // namespace

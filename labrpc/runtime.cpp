@@ -4,8 +4,11 @@
 
 #include "labrpc/backend.hpp"
 
+#include <charconv>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
+#include <optional>
 #include <string_view>
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -18,10 +21,16 @@ namespace detail {
 
 void (*g_trace_random_draw)(uint64_t value) = nullptr;
 
+// LAB_SIM: unset or empty is 0. Anything but 0 or 1 stops the run: a student who typed
+// LAB_SIM=yes to replay a seed must not silently run the real world.
 bool simulated() {
   static const bool sim = [] {
     const char* s = std::getenv("LAB_SIM");
-    return s != nullptr && std::string_view(s) == "1";
+    const std::string_view v = s == nullptr ? "" : s;
+    if (v.empty() || v == "0") return false;
+    if (v == "1") return true;
+    std::fprintf(stderr, "lab: LAB_SIM=%s: expected 0 (real world) or 1 (simulated world)\n", s);
+    std::exit(2);
   }();
   return sim;
 }
@@ -137,11 +146,35 @@ uint64_t mix(uint64_t z) {
 }
 }  // namespace
 
+namespace {
+// LAB_SEED, when set and not empty: a decimal integer in 0..2^64-1, nothing else (no
+// sign, no spaces, no overflow); anything else stops the run with one line.
+std::optional<uint64_t> seed_from_environment() {
+  const char* s = std::getenv("LAB_SEED");
+  if (s == nullptr || *s == '\0') return std::nullopt;
+  uint64_t value = 0;
+  const char* end = s + std::strlen(s);
+  const auto [stop, error] = std::from_chars(s, end, value, 10);
+  if (error != std::errc() || stop != end) {
+    std::fprintf(stderr, "lab: LAB_SEED=%s: expected a decimal integer from 0 to %llu\n", s,
+                 static_cast<unsigned long long>(UINT64_MAX));
+    std::exit(2);
+  }
+  return value;
+}
+}  // namespace
+
 uint64_t run_seed() {
   static const uint64_t seed = [] {
-    const uint64_t s = backend().initial_seed();
-    std::printf("lab: seed %llu (replay with LAB_SEED=%llu)\n", static_cast<unsigned long long>(s),
-                static_cast<unsigned long long>(s));
+    const std::optional<uint64_t> chosen = seed_from_environment();
+    const uint64_t s = chosen ? *chosen : backend().random_seed();
+    const auto n = static_cast<unsigned long long>(s);
+    // The first line of every run: the seed and the world, and the exact replay command.
+    if (simulated()) {
+      std::printf("lab: seed %llu, simulated world (replay with LAB_SIM=1 LAB_SEED=%llu)\n", n, n);
+    } else {
+      std::printf("lab: seed %llu, real world (replay with LAB_SEED=%llu)\n", n, n);
+    }
     std::fflush(stdout);
     return s;
   }();

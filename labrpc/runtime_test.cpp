@@ -937,19 +937,55 @@ TEST_SUITE("runtime") {
       CHECK(seed == std::strtoull(env, nullptr, 10));
   }
 
-  // Runs this binary again (one quick test case) with LAB_SEED set: the seed is the one
-  // printed first, and a bad value is refused with a message.
-  TEST_CASE("run_seed_follows_LAB_SEED_and_is_printed_first") {
+  // Runs this binary again (one quick test case) with LAB_SEED and LAB_SIM set: the seed
+  // and the world are printed first, with the command that replays the run.
+  TEST_CASE("run_seed_follows_LAB_SEED_and_is_printed_first_with_the_world") {
     const std::string self = std::filesystem::read_symlink("/proc/self/exe").string();
     const std::string filter = " -ts=runtime -tc=run_seed_is_stable_within_a_run";
-    const CommandResult ok = run_command("LAB_SEED=4242 " + self + filter);
-    CHECK_MESSAGE(ok.status == 0, ok.output);
-    CHECK_MESSAGE(ok.output.rfind("lab: seed 4242 (replay with LAB_SEED=4242)\n", 0) == 0,
-                  ok.output);
-    const CommandResult bad = run_command("LAB_SEED=12x " + self + filter);
-    CHECK(bad.status == 2);
-    CHECK_MESSAGE(bad.output.find("LAB_SEED=12x is not a number") != std::string::npos,
-                  bad.output);
+    const CommandResult real = run_command("LAB_SIM=0 LAB_SEED=4242 " + self + filter);
+    CHECK_MESSAGE(real.status == 0, real.output);
+    CHECK_MESSAGE(
+        real.output.rfind("lab: seed 4242, real world (replay with LAB_SEED=4242)\n", 0) == 0,
+        real.output);
+    const CommandResult sim = run_command("LAB_SIM=1 LAB_SEED=18446744073709551615 " + self + filter);
+    CHECK_MESSAGE(sim.status == 0, sim.output);
+    CHECK_MESSAGE(sim.output.rfind("lab: seed 18446744073709551615, simulated world (replay with "
+                                   "LAB_SIM=1 LAB_SEED=18446744073709551615)\n",
+                                   0) == 0,
+                  sim.output);
+    const CommandResult unset = run_command("LAB_SIM= LAB_SEED= " + self + filter);
+    CHECK_MESSAGE(unset.status == 0, unset.output);
+    CHECK_MESSAGE(unset.output.rfind("lab: seed ", 0) == 0, unset.output);
+    CHECK_MESSAGE(unset.output.find(", real world (replay with LAB_SEED=") != std::string::npos,
+                  unset.output);
+  }
+
+  // Every value but a plain decimal in 0..2^64-1 is refused with one line, exit 2.
+  TEST_CASE("a_bad_LAB_SEED_is_refused_with_one_line") {
+    const std::string self = std::filesystem::read_symlink("/proc/self/exe").string();
+    const std::string filter = " -ts=runtime -tc=run_seed_is_stable_within_a_run";
+    for (const std::string bad : {"12x", "-1", "+5", "' 5'", "abc", "18446744073709551616", "0x10"}) {
+      const CommandResult out = run_command("LAB_SEED=" + bad + " " + self + filter);
+      CHECK_MESSAGE(out.status == 2, bad, ": ", out.output);
+      const std::string shown = bad.front() == '\'' ? bad.substr(1, bad.size() - 2) : bad;
+      CHECK_MESSAGE(out.output == "lab: LAB_SEED=" + shown +
+                                      ": expected a decimal integer from 0 to "
+                                      "18446744073709551615\n",
+                    out.output);
+    }
+  }
+
+  // LAB_SIM is 0 or 1 (or unset, or empty): a typo must not silently run the real world.
+  TEST_CASE("a_bad_LAB_SIM_is_refused_with_one_line") {
+    const std::string self = std::filesystem::read_symlink("/proc/self/exe").string();
+    const std::string filter = " -ts=runtime -tc=run_seed_is_stable_within_a_run";
+    for (const std::string bad : {"yes", "true", "on", "2", "01"}) {
+      const CommandResult out = run_command("LAB_SIM=" + bad + " " + self + filter);
+      CHECK_MESSAGE(out.status == 2, bad, ": ", out.output);
+      CHECK_MESSAGE(out.output == "lab: LAB_SIM=" + bad +
+                                      ": expected 0 (real world) or 1 (simulated world)\n",
+                    out.output);
+    }
   }
 }
 
