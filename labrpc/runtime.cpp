@@ -20,6 +20,7 @@ namespace lab {
 namespace detail {
 
 void (*g_trace_random_draw)(uint64_t value) = nullptr;
+constinit thread_local const char* tls_blocking_call = nullptr;
 
 // LAB_SIM: unset or empty is 0. Anything but 0 or 1 stops the run: a student who typed
 // LAB_SIM=yes to replay a seed must not silently run the real world.
@@ -51,6 +52,7 @@ double seconds_since(TimePoint since) {
 }
 
 void sleep(Duration d) {
+  detail::BlockingCall blocking("sleep");
   thread_local Mutex mu;
   thread_local CondVar never_notified;
   const TimePoint deadline = now() + d;
@@ -67,6 +69,10 @@ void go(std::string name, std::function<void()> fn) {
 bool Timer::cancel() { return state_ && backend().cancel_timer(state_); }
 
 Timer after(Duration d, std::function<void()> fn) { return backend().after(d, std::move(fn)); }
+
+Timer watchdog(Duration d, std::function<void()> fn) {
+  return backend().watchdog(d, std::move(fn));
+}
 
 Mutex::Mutex() : impl_(backend().make_mutex()) {}
 Mutex::~Mutex() = default;
@@ -92,10 +98,12 @@ void WaitGroup::add(int n) {
 }
 void WaitGroup::done() { add(-1); }
 void WaitGroup::wait() {
+  detail::BlockingCall blocking("WaitGroup::wait");
   Lock lock(mu_);
   zero_.wait(lock, [&] { return count_ == 0; });
 }
 bool WaitGroup::wait_for(Duration d) {
+  detail::BlockingCall blocking("WaitGroup::wait");
   Lock lock(mu_);
   return zero_.wait_until(lock, now() + d, [&] { return count_ == 0; });
 }
@@ -126,6 +134,7 @@ std::string World::failure() const { return impl_->failure(); }
 std::vector<std::string> World::end() { return impl_->end(); }
 size_t World::live_tasks() const { return impl_->live_tasks(); }
 const std::string& World::name() const { return impl_->name(); }
+std::string World::dump() { return impl_->dump(); }
 
 void fatal(const std::string& message) {
   if (detail::WorldImpl* world = backend().current_world()) world->fail(message);

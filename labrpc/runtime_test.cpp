@@ -720,6 +720,74 @@ TEST_SUITE("runtime") {
                   "the released straggler's thread did not end");
   }
 
+  // A task that catches Cancelled and loops keeps its thread past the join bound; the
+  // report says why (not just its name).
+  TEST_CASE("world_names_a_task_that_swallows_cancellation" * doctest::skip(simulated_world())) {
+    auto release = std::make_shared<std::atomic<bool>>(false);
+    std::vector<std::string> stragglers;
+    std::string dump;
+    {
+      [[maybe_unused]] LeakCheckPause pause;
+      World world("swallower", 300ms);
+      go("ticker-2", [release] {
+        while (!release->load()) {
+          try {
+            lab::sleep(10ms);
+          } catch (...) {  // the bug under test
+          }
+        }
+      });
+      lab::sleep(20ms);
+      stragglers = world.end();
+      dump = world.dump();
+      release->store(true);
+    }
+    CHECK(stragglers == std::vector<std::string>{"ticker-2"});
+    CHECK_MESSAGE(dump.find("[ticker-2] keeps running after its World was cancelled: it caught "
+                            "lab::Cancelled ") != std::string::npos,
+                  dump);
+    CHECK_MESSAGE(dump.find("(catch (...) in a loop?)") != std::string::npos, dump);
+    CHECK_MESSAGE(eventually([] { return live_task_threads() == 0; }, 5s),
+                  "the released straggler's thread did not end");
+  }
+
+  // The dump names each task's wait, the mutex a task waits for and who holds it, and
+  // (real world) the task's stack, its own code first.
+  TEST_CASE("world_dump_names_waits_locks_and_holders") {
+    Mutex mu;
+    Channel<int> release;
+    WaitGroup locked;
+    World world("dump");
+    locked.add();
+    go("holder", [&] {
+      Lock lock(mu);
+      locked.done();
+      release.recv();
+    });
+    locked.wait();
+    go("waiter", [&] { Lock lock(mu); });
+    lab::sleep(100ms);
+    const std::string dump = world.dump();
+    CHECK_MESSAGE(dump.find("[holder] blocked ") != std::string::npos, dump);
+    CHECK_MESSAGE(dump.find(" s in Channel::recv\n") != std::string::npos, dump);
+    const size_t waiter = dump.find("[waiter] blocked ");
+    REQUIRE_MESSAGE(waiter != std::string::npos, dump);
+    // Real mutexes are named by address too (not in simulation, whose output replays).
+    CHECK_MESSAGE(dump.find(lab::simulated() ? " s in Mutex::lock, held by [holder]\n"
+                                             : " s in Mutex::lock on mutex 0x",
+                            waiter) != std::string::npos,
+                  dump);
+    CHECK_MESSAGE(dump.find(", held by [holder]\n", waiter) != std::string::npos, dump);
+    if (!lab::simulated()) {
+      // The waiter's first frame is this test's lambda, not the runtime's lock.
+      const size_t frame = dump.find('\n', waiter) + 1;
+      CHECK_MESSAGE(dump.compare(frame, 4, "    ") == 0, dump);
+      CHECK_MESSAGE(dump.find("labrpc/runtime_test.cpp:", frame) < dump.find('\n', frame), dump);
+      CHECK_MESSAGE(dump.find("[main] running") != std::string::npos, dump);
+    }
+    release.send(1);
+  }
+
   TEST_CASE("world_task_throwing_fails_world_naming_the_task") {
     Channel<int> never_sent;
     World world("throwing task");
