@@ -280,11 +280,11 @@ class RealWorld final : public WorldImpl {
     idle_or_done_.wait_until(g, start + join_bound_,
                              [&] { return live_ == 0 && timer_callbacks_running_ == 0; });
     if (me != nullptr) me->unblock();
-    std::string why;  // each straggler, and why it did not end
+    std::vector<TaskReport> why;  // each straggler, and why it did not end
     for (const TaskState& st : states_) {
       if (!st.running) continue;
       stragglers_.push_back(st.name);
-      why += "\n  " + describe(st, std::chrono::steady_clock::now());
+      why.push_back(report_of(st, std::chrono::steady_clock::now()));
     }
     ended_ = true;
     auto threads = std::move(threads_);
@@ -293,9 +293,10 @@ class RealWorld final : public WorldImpl {
     if (all_done) {
       for (auto& t : threads) t.join();
     } else {
-      std::fprintf(stderr, "lab: world %s: %zu task(s) still running after %.1f s, abandoned:%s\n",
+      std::fprintf(stderr, "lab: world %s: %zu task(s) still running after %.1f s, abandoned:\n%s",
                    name_.c_str(), stragglers_.size(),
-                   std::chrono::duration<double>(join_bound_).count(), why.c_str());
+                   std::chrono::duration<double>(join_bound_).count(),
+                   report_lines(why, {}).c_str());
       // The stragglers still use this object: leak it rather than free it under them.
       for (auto& t : threads) t.detach();
       abandoned_ = true;
@@ -329,34 +330,88 @@ class RealWorld final : public WorldImpl {
     waiters_.wake_all();
   }
 
-  // One line on a live task: what it is blocked in and for how long, or why it still
+  // A live task, for the reports: what it waits in and for how long, or why it still
   // runs. Under mu_.
-  std::string describe(const TaskState& st, std::chrono::steady_clock::time_point now) const {
-    char text[160];
-    const std::string who = "[" + st.name + "]";
+  struct TaskReport {
+    std::string name;
+    std::string state;    // "in Mutex::lock on mutex 0x..., held by [main]", "running, ..."
+    double seconds = -1;  // how long it has been blocked; -1 when it is not
+  };
+  TaskReport report_of(const TaskState& st, std::chrono::steady_clock::time_point now) const {
+    TaskReport r{st.name, "", -1};
     const uint64_t cancels = st.cancels.load(std::memory_order_relaxed);
     if (cancelled() && cancels >= kSwallowedCancels) {
-      std::snprintf(text, sizeof text, "%llu", static_cast<unsigned long long>(cancels));
-      return who + " keeps running after its World was cancelled: it caught lab::Cancelled " +
-             text + " times and called the runtime again (catch (...) in a loop?); let "
-             "Cancelled propagate out of the task";
+      r.state = "keeps running after its World was cancelled: it caught lab::Cancelled " +
+                std::to_string(cancels) +
+                " times and called the runtime again (catch (...) in a loop?); let Cancelled "
+                "propagate out of the task";
+      return r;
     }
     const char* in = st.blocked_in.load(std::memory_order_acquire);
     if (in == nullptr) {
-      return who + " running, not in a runtime wait (a loop that never blocks, or blocked "
-             "outside the runtime: a std::mutex, a real sleep, I/O?)";
+      r.state = "running, not in a runtime wait (a loop that never blocks, or blocked outside "
+                "the runtime: a std::mutex, a real sleep, I/O?)";
+      return r;
     }
-    const double seconds =
-        std::chrono::duration<double>(now.time_since_epoch()).count() -
-        std::chrono::duration<double>(std::chrono::nanoseconds(st.blocked_since.load())).count();
-    std::snprintf(text, sizeof text, " blocked %.1f s in %s", seconds, in);
-    std::string line = who + text;
+    r.seconds = std::chrono::duration<double>(
+                    now - std::chrono::steady_clock::time_point(
+                              std::chrono::nanoseconds(st.blocked_since.load())))
+                    .count();
+    r.state = std::string("in ") + in;
     if (std::string_view(in) == "Mutex::lock") {
       const auto* mutex = static_cast<const RealMutex*>(st.blocked_on.load());
-      std::snprintf(text, sizeof text, " on mutex %p, held by ", static_cast<const void*>(mutex));
-      line += text + holder_name(mutex->holder(), &st);
+      char address[32];
+      std::snprintf(address, sizeof address, "%p", static_cast<const void*>(mutex));
+      r.state += std::string(" on mutex ") + address + ", held by " + holder_name(mutex->holder(), &st);
     }
-    return line;
+    return r;
+  }
+
+  // One line per group of alike tasks (same name, state and stack, in order of first
+  // appearance: an RPC handler blocked behind a lock comes by the hundred), each followed
+  // by its stack lines, if any.
+  static std::string report_lines(const std::vector<TaskReport>& reports,
+                                  const std::vector<std::vector<std::string>>& stacks) {
+    struct Group {
+      const TaskReport* first;
+      const std::vector<std::string>* stack;
+      size_t count = 0;
+      double min_seconds = 0, max_seconds = 0;
+    };
+    std::vector<Group> groups;
+    std::map<std::string, size_t> by_key;
+    static const std::vector<std::string> kNoStack;
+    for (size_t i = 0; i < reports.size(); ++i) {
+      const TaskReport& r = reports[i];
+      const std::vector<std::string>& stack = i < stacks.size() ? stacks[i] : kNoStack;
+      std::string key = r.name + '\n' + r.state;
+      for (const std::string& line : stack) key += '\n' + line;
+      auto [it, fresh] = by_key.try_emplace(key, groups.size());
+      if (fresh) groups.push_back({&r, &stack, 0, r.seconds, r.seconds});
+      Group& g = groups[it->second];
+      ++g.count;
+      g.min_seconds = std::min(g.min_seconds, r.seconds);
+      g.max_seconds = std::max(g.max_seconds, r.seconds);
+    }
+    std::string text;
+    for (const Group& g : groups) {
+      char head[96] = "";
+      const char* sep = g.count > 1 ? ", " : " ";
+      if (g.count > 1) std::snprintf(head, sizeof head, " x%zu", g.count);
+      text += "[" + g.first->name + "]" + head;
+      if (g.first->seconds < 0) {
+        text += sep + g.first->state + "\n";
+      } else {
+        if (g.count > 1 && g.max_seconds - g.min_seconds >= 0.05) {
+          std::snprintf(head, sizeof head, "%sblocked %.1f to %.1f s ", sep, g.min_seconds, g.max_seconds);
+        } else {
+          std::snprintf(head, sizeof head, "%sblocked %.1f s ", sep, g.max_seconds);
+        }
+        text += head + g.first->state + "\n";
+      }
+      for (const std::string& line : *g.stack) text += "    " + line + "\n";
+    }
+    return text;
   }
 
   // Who holds a lock, as the dump names it. Under mu_.
@@ -506,16 +561,15 @@ std::string RealWorld::dump() {
     const int n = st->nframes.load(std::memory_order_acquire);
     stacks.emplace_back(st->frames, st->frames + std::max(n, 0));
   }
-  const std::vector<std::vector<std::string>> frames = symbolize(stacks, 12);
+  std::vector<std::vector<std::string>> frames = symbolize(stacks, 12);
+  for (size_t i = 0; i < live.size(); ++i) {
+    if (stacks[i].empty()) frames[i] = {"(no stack: the thread did not answer)"};
+  }
   std::lock_guard<std::mutex> g(mu_);
   const auto now = std::chrono::steady_clock::now();
-  std::string text;
-  for (size_t i = 0; i < live.size(); ++i) {
-    text += describe(*live[i], now) + "\n";
-    if (stacks[i].empty()) text += "    (no stack: the thread did not answer)\n";
-    for (const std::string& line : frames[i]) text += "    " + line + "\n";
-  }
-  return text;
+  std::vector<TaskReport> reports;
+  for (TaskState* st : live) reports.push_back(report_of(*st, now));
+  return report_lines(reports, frames);
 }
 
 // A condition variable whose waits a World's cancel can always interrupt: the waiter

@@ -81,6 +81,24 @@ std::map<uintptr_t, std::vector<SourceFrame>> run_addr2line(const std::string& e
   return frames;
 }
 
+// A C++ name without its parameter lists, which for templates and lambdas run to lines:
+// "raft::Raft::AppendEntries(...)", "lab::Server::Dispatch(...)". Empty lists stay "()".
+std::string without_parameters(const std::string& function) {
+  std::string out;
+  int depth = 0;
+  for (size_t i = 0; i < function.size(); ++i) {
+    const char c = function[i];
+    if (c == '(') {
+      if (depth++ == 0) out += function[i + 1] == ')' ? "(" : "(...";
+    } else if (c == ')') {
+      if (--depth == 0) out += ')';
+    } else if (depth == 0) {
+      out += c;
+    }
+  }
+  return out;
+}
+
 // The file relative to the working directory, as the student's tree names it.
 std::string shorten(const std::string& file, const std::string& cwd) {
   if (!cwd.empty() && file.rfind(cwd + "/", 0) == 0) return file.substr(cwd.size() + 1);
@@ -132,7 +150,7 @@ std::vector<std::vector<std::string>> symbolize(const std::vector<std::vector<vo
       }
       for (const SourceFrame& f : it->second) {
         if (boring(f) || lines.size() >= max_lines) continue;
-        lines.push_back(f.function + " " + shorten(f.file, cwd));
+        lines.push_back(without_parameters(f.function) + " " + shorten(f.file, cwd));
       }
     }
   }

@@ -152,8 +152,9 @@ TestGuard::TestGuard(lab::World& world, lab::Duration limit, lab::Duration grace
   });
   // Outside the World, whose end would cancel it: it must fire when the World cannot end.
   if (!lab::simulated()) {
-    hang_timer_ = lab::watchdog(limit + grace, [shared = shared_, start = start_, limit] {
-      report_hang(*shared, start, limit);
+    hang_timer_ = lab::watchdog(limit + grace, [shared = shared_, start = start_, limit,
+                                                 message = limit_message_] {
+      report_hang(*shared, start, limit, message);
     });
   }
 }
@@ -240,7 +241,8 @@ void TestGuard::report_end(const std::vector<std::string>& stragglers) {
 // and where it waits, the failure), doctest's summary with the hung test failed, and
 // ends the process: its stuck threads cannot be stopped, and every later test would
 // wait behind them. Holds the lock to the end, so the test cannot end meanwhile.
-void TestGuard::report_hang(Shared& shared, lab::TimePoint start, lab::Duration limit) {
+void TestGuard::report_hang(Shared& shared, lab::TimePoint start, lab::Duration limit,
+                            const std::string& limit_message) {
   lab::Lock lock(shared.mu);
   if (shared.running == nullptr) return;
   const double seconds = lab::seconds_since(start);
@@ -249,7 +251,11 @@ void TestGuard::report_hang(Shared& shared, lab::TimePoint start, lab::Duration 
               seconds - std::chrono::duration<double>(limit).count(), whole_seconds(limit));
   std::fputs(shared.running->dump().c_str(), stdout);
   TestReport& r = report();
-  r.failure = shared.failure.empty() ? shared.running->failure() : shared.failure;
+  // The first failure; or, for a test stuck in its cleanup (after the limit was disarmed),
+  // the limit's.
+  r.failure = !shared.failure.empty()          ? shared.failure
+              : shared.running->failed()       ? shared.running->failure()
+                                               : limit_message;
   if (!shared.failure.empty()) {
     r.where = cat(base_name(shared.where.file_name()), ":", shared.where.line());
   }

@@ -125,7 +125,8 @@ class TestGuard {
     std::string failure;
     std::source_location where;
   };
-  static void report_hang(Shared& shared, lab::TimePoint start, lab::Duration limit);
+  static void report_hang(Shared& shared, lab::TimePoint start, lab::Duration limit,
+                          const std::string& limit_message);
 
   lab::World& world_;
   const lab::TimePoint start_;
