@@ -12,9 +12,10 @@
 // the failure report, and the end of the process (exit status 1).
 //
 // doctest's counts: a failed test is one failed assertion, the Go message at the tester
-// line that raised it (report_end); each Awaiting that ends in time is one passed
-// assertion (checkOneLeader(), one(), a clerk's operation...). So "assertions: N" counts
-// the tester's checks, and doctest's -aa (abort after N failed assertions) works.
+// line that raised it (report_end, as the failure unwinds the test); each Awaiting that
+// ends in time is one passed assertion (checkOneLeader(), one(), a clerk's operation...).
+// So "assertions: N" counts the tester's checks, and doctest's -aa (abort after N failed
+// assertions) works.
 //
 // The report is kept per process and written on the main thread only (by the doctest
 // listener and by the config's cleanup), or by the hang watchdog as the process ends;
@@ -90,8 +91,8 @@ class TestGuard {
   // destructor cannot throw, so the failure is recorded), then the timer is disarmed.
   void stop() noexcept;
   // Cleanup, after the World ended: fills the report of a failed test, fails the test
-  // case (one doctest assertion, the first failure) and when tasks outlived it (their
-  // names, from World::end()), and disarms the hang watchdog.
+  // case (one doctest assertion, the first failure, when it is ending the test) and when
+  // tasks outlived it (their names, from World::end()), and disarms the hang watchdog.
   void report_end(const std::vector<std::string>& stragglers);
 
   // Names, while it lives, what a task of the test waits for (checkOneLeader(), Get("3")
