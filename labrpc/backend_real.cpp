@@ -23,6 +23,13 @@
 // Cancellation: a cancelled World wakes every condition-variable wait of its threads
 // (they register while they wait; see RealCondVar for why no wake-up is lost).
 //
+// Reports: each thread of a World (its workers, and its owner as [main]) has a TaskState:
+// the task it runs, the runtime call it is blocked in and since when (a few relaxed stores
+// per blocking call), and how many Cancelled it was thrown; each mutex records its holder
+// (a store per lock and unlock). World::dump() reads them, and each thread's stack, taken
+// by a signal whose handler calls backtrace(); the straggler report reads them too. A
+// lock's slow path only (the uncontended one stays a try_lock) reads the clock.
+//
 // Memory: malloc keeps at most kMallocArenas arenas. By default glibc gives threads that
 // contend for the heap arenas of their own, up to eight per core, and each arena keeps
 // the memory freed into it; with a task (a thread) per RPC, nearly every thread of a test
@@ -547,7 +554,8 @@ std::string RealWorld::dump() {
     }
   }
   // A thread answers at once, unless its handler cannot run (it waits for a lock the
-  // interrupted code holds): then its stack is left out.
+  // interrupted code holds; ThreadSanitizer holds signals back from a thread in a lock):
+  // then its stack is left out.
   const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(1);
   const auto answered = [&] {
     return std::all_of(live.begin(), live.end(),

@@ -23,7 +23,9 @@
 // two runs' traces (LAB_CHECK_DETERMINISM=1).
 //
 // Guards: when every task is blocked and no timer is pending, the World fails naming each
-// task and what it waits in (deadlock). A task that keeps the processor for kStallLimitSeconds of
+// task and what it waits in (deadlock). Once a World is cancelled every blocking call
+// throws at once, so a task that catches lab::Cancelled and loops would never give the
+// processor back: after kSwallowedCancels of them it is named and parked for good. A task that keeps the processor for kStallLimitSeconds of
 // real time (blocked outside the runtime, or spinning) is reported by a watchdog thread,
 // naming it, and the process aborts rather than hang (LAB_SIM_STALL_SECONDS sets the
 // limit). A World whose virtual clock passes

@@ -222,7 +222,9 @@ TEST_SUITE("test_guard") {
     const size_t at = out.output.find("locks twice at line ");
     REQUIRE_MESSAGE(at != std::string::npos, out.output);
     const std::string line = out.output.substr(at + 20, out.output.find('\n', at) - at - 20);
+#if !defined(__SANITIZE_THREAD__)  // which holds signals back from a thread in a lock
     CHECK_MESSAGE(has(out, "tester/test_guard_test.cpp:" + line + "\n"), out.output);
+#endif
     CHECK_MESSAGE(has(out, "[ticker-0] blocked "), out.output);
     CHECK_MESSAGE(has(out, " s in Mutex::lock on mutex " + mutex + ", held by [main]\n"), out.output);
     CHECK_MESSAGE(!has(out, "[applier-0]"), out.output);
