@@ -63,6 +63,7 @@ class WorldImpl {
   // True when end() left stragglers running: they still use the object, so it must leak.
   virtual bool abandoned() const = 0;
   virtual const std::string& name() const = 0;
+  virtual std::string dump() = 0;
 };
 
 class Backend {
@@ -78,7 +79,9 @@ class Backend {
   virtual void set_current_world(WorldImpl* world) = 0;
   virtual Timer after(Duration d, std::function<void()> fn) = 0;
   virtual bool cancel_timer(const std::shared_ptr<Timer::State>& state) = 0;
-  virtual uint64_t initial_seed() = 0;
+  virtual Timer watchdog(Duration d, std::function<void()> fn) = 0;
+  // A fresh seed for a run that does not set LAB_SEED (runtime.cpp reads LAB_SEED).
+  virtual uint64_t random_seed() = 0;
   virtual size_t live_task_threads() = 0;
 };
 
@@ -86,8 +89,13 @@ class Backend {
 // is reported, so the determinism check sees a draw that differs between two runs.
 extern void (*g_trace_random_draw)(uint64_t value);
 
+// After this many lab::Cancelled thrown at one task of a cancelled World, the task is
+// reported as one that catches them and goes on (catch (...) in a loop): a task that
+// cleans up on Cancelled meets a few, not a hundred.
+inline constexpr uint64_t kSwallowedCancels = 100;
+
 // The active backend, chosen once per process: LAB_SIM=1 selects the simulated world,
-// anything else (or nothing) the real one.
+// LAB_SIM=0 (or unset, or empty) the real one; any other value stops the run.
 Backend& backend();
 Backend* make_real_backend();
 Backend* make_sim_backend();

@@ -23,18 +23,29 @@
 // Cancellation: a cancelled World wakes every condition-variable wait of its threads
 // (they register while they wait; see RealCondVar for why no wake-up is lost).
 //
+// Reports: each thread of a World (its workers, and its owner as [main]) has a TaskState:
+// the task it runs, the runtime call it is blocked in and since when (a few relaxed stores
+// per blocking call), and how many Cancelled it was thrown; each mutex records its holder
+// (a store per lock and unlock). World::dump() reads them, and each thread's stack, taken
+// by a signal whose handler calls backtrace(); the straggler report reads them too. A
+// lock's slow path only (the uncontended one stays a try_lock) reads the clock.
+//
 // Memory: malloc keeps at most kMallocArenas arenas. By default glibc gives threads that
 // contend for the heap arenas of their own, up to eight per core, and each arena keeps
 // the memory freed into it; with a task (a thread) per RPC, nearly every thread of a test
 // ends up allocating, and the snapshot tests' peak RSS was 0.7 MiB (12%) higher for it.
 // Two arenas cost no measurable throughput (make bench, TestBasic3A's operations).
 #include "labrpc/backend.hpp"
+#include "labrpc/symbolize.hpp"
 
+#include <execinfo.h>
 #include <malloc.h>
 #include <pthread.h>
+#include <signal.h>
 #include <sched.h>
 #include <uv.h>
 
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <cstdio>
@@ -45,6 +56,7 @@
 #include <mutex>
 #include <random>
 #include <set>
+#include <string_view>
 #include <thread>
 
 namespace lab {
@@ -99,14 +111,68 @@ std::chrono::steady_clock::time_point to_steady(TimePoint t) {
   return std::chrono::steady_clock::time_point(t.time_since_epoch());
 }
 
+// What the runtime knows of a thread that runs a World's tasks or owns the World, for
+// World::dump() and the straggler report: the task it runs, the runtime call it is
+// blocked in and since when, how often it was told it is cancelled, and (on request) its
+// stack. The thread sets its own fields with relaxed stores (a few per blocking call);
+// whoever reports reads them.
+struct TaskState {
+  static constexpr int kMaxFrames = 48;
+
+  pthread_t thread{};
+  std::string name;      // the task's, or "main" for the owner; under the World's mu_
+  bool running = false;  // a worker between tasks is not; under the World's mu_
+  std::atomic<const char*> blocked_in{nullptr};  // "Mutex::lock", "Channel::recv"...; null
+                                                 // while it runs
+  std::atomic<const void*> blocked_on{nullptr};  // the RealMutex, in Mutex::lock
+  std::atomic<int64_t> blocked_since{0};         // steady_clock nanoseconds
+  std::atomic<uint64_t> cancels{0};  // Cancelled thrown at it once its World was cancelled
+  void* frames[kMaxFrames];
+  std::atomic<int> nframes{-1};  // set by the stack signal's handler
+
+  void block(const char* what, const void* on, std::chrono::steady_clock::time_point since) {
+    blocked_on.store(on, std::memory_order_relaxed);
+    blocked_since.store(since.time_since_epoch().count(), std::memory_order_relaxed);
+    blocked_in.store(what, std::memory_order_release);
+  }
+  void unblock() { blocked_in.store(nullptr, std::memory_order_relaxed); }
+};
+
+// The calling thread's TaskState: a worker's, or the owner's of the World it created.
+thread_local TaskState* tls_task_state = nullptr;
+// The holder of a lock taken by a thread the runtime does not track (a timer callback).
+TaskState g_untracked;
+
 class RealMutex final : public MutexImpl {
  public:
-  void lock() override { mu_.lock(); }
-  void unlock() override { mu_.unlock(); }
-  bool try_lock() override { return mu_.try_lock(); }
+  void lock() override {
+    if (!mu_.try_lock()) {
+      TaskState* me = tls_task_state;
+      if (me != nullptr) me->block("Mutex::lock", this, std::chrono::steady_clock::now());
+      mu_.lock();
+      if (me != nullptr) me->unblock();
+    }
+    hold();
+  }
+  void unlock() override {
+    holder_.store(nullptr, std::memory_order_relaxed);
+    mu_.unlock();
+  }
+  bool try_lock() override {
+    if (!mu_.try_lock()) return false;
+    hold();
+    return true;
+  }
+  const TaskState* holder() const { return holder_.load(std::memory_order_relaxed); }
 
  private:
+  void hold() {
+    TaskState* me = tls_task_state;
+    holder_.store(me != nullptr ? me : &g_untracked, std::memory_order_relaxed);
+  }
+
   std::mutex mu_;
+  std::atomic<const TaskState*> holder_{nullptr};  // for the dump: who holds it
 };
 
 class RealCondVar;
@@ -132,9 +198,22 @@ class Waiters {
 
 class RealWorld final : public WorldImpl {
  public:
+  // Created on the thread that owns it, which it tracks as [main] while it is current.
   RealWorld(std::string name, Duration join_bound)
-      : name_(std::move(name)), join_bound_(join_bound), cpu_(world_cpu()) {}
+      : name_(std::move(name)), join_bound_(join_bound), cpu_(world_cpu()) {
+    owner_.thread = pthread_self();
+    owner_.name = "main";
+    owner_.running = true;
+    owner_saved_ = tls_task_state;
+    tls_task_state = &owner_;
+  }
   ~RealWorld() override { end(); }
+
+  // The owner thread leaves this World (it becomes another World's, or none): it is the
+  // TaskState it was before.
+  void release_owner_thread() {
+    if (tls_task_state == &owner_) tls_task_state = owner_saved_;
+  }
 
   void spawn(std::string name, std::function<void()> fn) override {
     std::unique_lock<std::mutex> g(mu_);
@@ -202,10 +281,18 @@ class RealWorld final : public WorldImpl {
     cancel();
     g.lock();
     work_.notify_all();
-    const auto deadline = std::chrono::steady_clock::now() + join_bound_;
-    idle_or_done_.wait_until(g, deadline,
+    const auto start = std::chrono::steady_clock::now();
+    TaskState* me = tls_task_state;
+    if (me != nullptr) me->block("World::end, joining its tasks", nullptr, start);
+    idle_or_done_.wait_until(g, start + join_bound_,
                              [&] { return live_ == 0 && timer_callbacks_running_ == 0; });
-    for (const auto& [id, task_name] : running_) stragglers_.push_back(task_name);
+    if (me != nullptr) me->unblock();
+    std::vector<TaskReport> why;  // each straggler, and why it did not end
+    for (const TaskState& st : states_) {
+      if (!st.running) continue;
+      stragglers_.push_back(st.name);
+      why.push_back(report_of(st, std::chrono::steady_clock::now()));
+    }
     ended_ = true;
     auto threads = std::move(threads_);
     const bool all_done = live_ == 0;
@@ -213,10 +300,10 @@ class RealWorld final : public WorldImpl {
     if (all_done) {
       for (auto& t : threads) t.join();
     } else {
-      std::fprintf(stderr, "lab: world %s: %zu task(s) still running after %.1f s:", name_.c_str(),
-                   stragglers_.size(), std::chrono::duration<double>(join_bound_).count());
-      for (const auto& s : stragglers_) std::fprintf(stderr, " [%s]", s.c_str());
-      std::fprintf(stderr, "; abandoning them\n");
+      std::fprintf(stderr, "lab: world %s: %zu task(s) still running after %.1f s, abandoned:\n%s",
+                   name_.c_str(), stragglers_.size(),
+                   std::chrono::duration<double>(join_bound_).count(),
+                   report_lines(why, {}).c_str());
       // The stragglers still use this object: leak it rather than free it under them.
       for (auto& t : threads) t.detach();
       abandoned_ = true;
@@ -232,6 +319,13 @@ class RealWorld final : public WorldImpl {
   const std::string& name() const override { return name_; }
   int cpu() const { return cpu_; }
 
+  std::string dump() override;
+  // Counts a Cancelled thrown at the calling thread, and returns it.
+  Cancelled cancelled_error() const {
+    if (TaskState* me = tls_task_state) me->cancels.fetch_add(1, std::memory_order_relaxed);
+    return Cancelled(cancel_reason());
+  }
+
  private:
   struct Task {
     std::string name;
@@ -243,11 +337,108 @@ class RealWorld final : public WorldImpl {
     waiters_.wake_all();
   }
 
+  // A live task, for the reports: what it waits in and for how long, or why it still
+  // runs. Under mu_.
+  struct TaskReport {
+    std::string name;
+    std::string state;    // "in Mutex::lock on mutex 0x..., held by [main]", "running, ..."
+    double seconds = -1;  // how long it has been blocked; -1 when it is not
+  };
+  TaskReport report_of(const TaskState& st, std::chrono::steady_clock::time_point now) const {
+    TaskReport r{st.name, "", -1};
+    const uint64_t cancels = st.cancels.load(std::memory_order_relaxed);
+    if (cancelled() && cancels >= kSwallowedCancels) {
+      r.state = "keeps running after its World was cancelled: it caught lab::Cancelled " +
+                std::to_string(cancels) +
+                " times and called the runtime again (catch (...) in a loop?); let Cancelled "
+                "propagate out of the task";
+      return r;
+    }
+    const char* in = st.blocked_in.load(std::memory_order_acquire);
+    if (in == nullptr) {
+      r.state = "running, not in a runtime wait (a loop that never blocks, or blocked outside "
+                "the runtime: a std::mutex, a real sleep, I/O?)";
+      return r;
+    }
+    r.seconds = std::chrono::duration<double>(
+                    now - std::chrono::steady_clock::time_point(
+                              std::chrono::nanoseconds(st.blocked_since.load())))
+                    .count();
+    r.state = std::string("in ") + in;
+    if (std::string_view(in) == "Mutex::lock") {
+      const auto* mutex = static_cast<const RealMutex*>(st.blocked_on.load());
+      char address[32];
+      std::snprintf(address, sizeof address, "%p", static_cast<const void*>(mutex));
+      r.state += std::string(" on mutex ") + address + ", held by " + holder_name(mutex->holder(), &st);
+    }
+    return r;
+  }
+
+  // One line per group of alike tasks (same name, state and stack, in order of first
+  // appearance: an RPC handler blocked behind a lock comes by the hundred), each followed
+  // by its stack lines, if any.
+  static std::string report_lines(const std::vector<TaskReport>& reports,
+                                  const std::vector<std::vector<std::string>>& stacks) {
+    struct Group {
+      const TaskReport* first;
+      const std::vector<std::string>* stack;
+      size_t count = 0;
+      double min_seconds = 0, max_seconds = 0;
+    };
+    std::vector<Group> groups;
+    std::map<std::string, size_t> by_key;
+    static const std::vector<std::string> kNoStack;
+    for (size_t i = 0; i < reports.size(); ++i) {
+      const TaskReport& r = reports[i];
+      const std::vector<std::string>& stack = i < stacks.size() ? stacks[i] : kNoStack;
+      std::string key = r.name + '\n' + r.state;
+      for (const std::string& line : stack) key += '\n' + line;
+      auto [it, fresh] = by_key.try_emplace(key, groups.size());
+      if (fresh) groups.push_back({&r, &stack, 0, r.seconds, r.seconds});
+      Group& g = groups[it->second];
+      ++g.count;
+      g.min_seconds = std::min(g.min_seconds, r.seconds);
+      g.max_seconds = std::max(g.max_seconds, r.seconds);
+    }
+    std::string text;
+    for (const Group& g : groups) {
+      char head[96] = "";
+      const char* sep = g.count > 1 ? ", " : " ";
+      if (g.count > 1) std::snprintf(head, sizeof head, " x%zu", g.count);
+      text += "[" + g.first->name + "]" + head;
+      if (g.first->seconds < 0) {
+        text += sep + g.first->state + "\n";
+      } else {
+        if (g.count > 1 && g.max_seconds - g.min_seconds >= 0.05) {
+          std::snprintf(head, sizeof head, "%sblocked %.1f to %.1f s ", sep, g.min_seconds, g.max_seconds);
+        } else {
+          std::snprintf(head, sizeof head, "%sblocked %.1f s ", sep, g.max_seconds);
+        }
+        text += head + g.first->state + "\n";
+      }
+      for (const std::string& line : *g.stack) text += "    " + line + "\n";
+    }
+    return text;
+  }
+
+  // Who holds a lock, as the dump names it. Under mu_.
+  std::string holder_name(const TaskState* holder, const TaskState* asking) const {
+    if (holder == nullptr) return "nobody (released just now)";
+    if (holder == &g_untracked) return "a thread that runs none of this World's tasks (a timer callback?)";
+    const bool ours = holder == &owner_ || std::any_of(states_.begin(), states_.end(),
+                                                       [&](const TaskState& st) { return &st == holder; });
+    if (!ours) return "a task of another World";
+    return "[" + holder->name + "]" + (holder == asking ? " itself" : "");
+  }
+
   void worker() {
     pin(pthread_self(), cpu_);
     ++g_live_task_threads;
     tls_world = this;
     std::unique_lock<std::mutex> g(mu_);
+    TaskState& me = states_.emplace_back();
+    me.thread = pthread_self();
+    tls_task_state = &me;
     for (;;) {
       if (tls_spin && queue_.empty() && !ending_) {
         ++spinning_;
@@ -269,16 +460,17 @@ class RealWorld final : public WorldImpl {
       Task task = std::move(queue_.front());
       queue_.pop_front();
       queued_.store(queue_.size(), std::memory_order_release);
-      const auto id = std::this_thread::get_id();
-      running_[id] = task.name;
+      me.name = task.name;
+      me.running = true;
       g.unlock();
       run(task);
       task = {};
       g.lock();
-      running_.erase(id);
+      me.running = false;
       if (--live_ == 0) idle_or_done_.notify_all();
     }
     g.unlock();
+    tls_task_state = nullptr;
     tls_world = nullptr;
     --g_live_task_threads;
   }
@@ -303,7 +495,9 @@ class RealWorld final : public WorldImpl {
   std::condition_variable idle_or_done_;
   std::deque<Task> queue_;
   std::vector<std::thread> threads_;
-  std::map<std::thread::id, std::string> running_;
+  std::deque<TaskState> states_;  // one per worker thread, never moved: others point at them
+  TaskState owner_;
+  TaskState* owner_saved_ = nullptr;  // the owner thread's TaskState before this World
   std::vector<std::shared_ptr<Timer::State>> timers_;
   std::vector<std::string> stragglers_;
   std::string failure_;
@@ -319,6 +513,73 @@ class RealWorld final : public WorldImpl {
   bool abandoned_ = false;
 };
 
+// --- Stacks, for World::dump(): each live thread of the World is sent kStackSignal, whose
+// handler stores the thread's backtrace in its TaskState. backtrace() is called once
+// first, so that it loads what it needs outside any handler.
+const int kStackSignal = SIGRTMIN;
+
+void store_stack(int) {
+  TaskState* me = tls_task_state;
+  if (me != nullptr && me->nframes.load(std::memory_order_relaxed) < 0) {
+    me->nframes.store(backtrace(me->frames, TaskState::kMaxFrames), std::memory_order_release);
+  }
+}
+
+void install_stack_handler() {
+  static const bool installed = [] {
+    void* warm_up[1];
+    backtrace(warm_up, 1);
+    struct sigaction action {};
+    action.sa_handler = store_stack;
+    action.sa_flags = SA_RESTART;
+    sigemptyset(&action.sa_mask);
+    return sigaction(kStackSignal, &action, nullptr) == 0;
+  }();
+  (void)installed;
+}
+
+std::string RealWorld::dump() {
+  install_stack_handler();
+  std::vector<TaskState*> live;
+  {
+    std::lock_guard<std::mutex> g(mu_);
+    if (!ended_) live.push_back(&owner_);
+    for (TaskState& st : states_) {
+      if (st.running) live.push_back(&st);
+    }
+    // Under mu_: a thread running a task is not joined meanwhile.
+    for (TaskState* st : live) {
+      st->nframes.store(-1, std::memory_order_relaxed);
+      pthread_kill(st->thread, kStackSignal);
+    }
+  }
+  // A thread answers at once, unless its handler cannot run (it waits for a lock the
+  // interrupted code holds; ThreadSanitizer holds signals back from a thread in a lock):
+  // then its stack is left out.
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+  const auto answered = [&] {
+    return std::all_of(live.begin(), live.end(),
+                       [](TaskState* st) { return st->nframes.load(std::memory_order_acquire) >= 0; });
+  };
+  while (!answered() && std::chrono::steady_clock::now() < give_up) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  std::vector<std::vector<void*>> stacks;
+  for (TaskState* st : live) {
+    const int n = st->nframes.load(std::memory_order_acquire);
+    stacks.emplace_back(st->frames, st->frames + std::max(n, 0));
+  }
+  std::vector<std::vector<std::string>> frames = symbolize(stacks, 12);
+  for (size_t i = 0; i < live.size(); ++i) {
+    if (stacks[i].empty()) frames[i] = {"(no stack: the thread did not answer)"};
+  }
+  std::lock_guard<std::mutex> g(mu_);
+  const auto now = std::chrono::steady_clock::now();
+  std::vector<TaskReport> reports;
+  for (TaskState* st : live) reports.push_back(report_of(*st, now));
+  return report_lines(reports, frames);
+}
+
 // A condition variable whose waits a World's cancel can always interrupt: the waiter
 // checks the cancel flag under the internal mutex `inner_` and sleeps on it; the
 // canceller notifies under the same mutex, after setting the flag. Lock order: the
@@ -327,7 +588,7 @@ class RealCondVar final : public CondVarImpl {
  public:
   void wait_until(Lock& lock, TimePoint deadline) override {
     auto* world = static_cast<RealWorld*>(tls_world);
-    if (world != nullptr && world->cancelled()) throw Cancelled(world->cancel_reason());
+    if (world != nullptr && world->cancelled()) throw world->cancelled_error();
     const auto start = std::chrono::steady_clock::now();
     const auto steady_deadline = to_steady(deadline);
     if (world != nullptr && tls_spin && steady_deadline > start + kSpinWindow) {
@@ -336,11 +597,13 @@ class RealCondVar final : public CondVarImpl {
       spin_until([&] { return notified_.load(std::memory_order_acquire) != seq; });
       lock.lock();
       if (notified_.load(std::memory_order_acquire) != seq) {
-        if (world->cancelled()) throw Cancelled(world->cancel_reason());
+        if (world->cancelled()) throw world->cancelled_error();
         return;
       }
     }
     if (world != nullptr) world->waiters().add(this);
+    TaskState* me = tls_task_state;
+    if (me != nullptr) me->block(tls_blocking_call ? tls_blocking_call : "CondVar::wait", this, start);
     {
       std::unique_lock<std::mutex> inner(inner_);
       if (world == nullptr || !world->cancelled()) {
@@ -352,10 +615,11 @@ class RealCondVar final : public CondVarImpl {
         }
       }
     }
+    if (me != nullptr) me->unblock();
     if (world != nullptr) world->waiters().remove(this);
     if (lock.owns_lock() == false) lock.lock();
     tls_spin = std::chrono::steady_clock::now() - start < kSpinWindow;
-    if (world != nullptr && world->cancelled()) throw Cancelled(world->cancel_reason());
+    if (world != nullptr && world->cancelled()) throw world->cancelled_error();
   }
   // Taking and releasing inner_ before notifying is enough: a waiter holds inner_ from
   // its last check until it sleeps, so once we get inner_ every waiter that could miss
@@ -457,14 +721,47 @@ class RealBackend final : public Backend {
     return world;
   }
   WorldImpl* current_world() override { return tls_world; }
-  void set_current_world(WorldImpl* world) override { tls_world = world; }
+  void set_current_world(WorldImpl* world) override {
+    if (auto* leaving = static_cast<RealWorld*>(tls_world)) leaving->release_owner_thread();
+    tls_world = world;
+  }
 
   Timer after(Duration d, std::function<void()> fn) override {
+    return schedule(d, std::move(fn), tls_world);
+  }
+  Timer watchdog(Duration d, std::function<void()> fn) override {
+    return schedule(d, std::move(fn), nullptr);
+  }
+
+  bool cancel_timer(const std::shared_ptr<Timer::State>& state) override {
+    int pending = 0;
+    if (!state->status.compare_exchange_strong(pending, 2)) return false;
+    // Free the handle and the callback on the loop thread, where libuv lives.
+    timer_loop().post([state] {
+      state->fn = nullptr;
+      if (state->handle != nullptr) {
+        auto* h = static_cast<uv_timer_t*>(state->handle);
+        state->handle = nullptr;
+        close_timer(h);
+      }
+    });
+    return true;
+  }
+
+  uint64_t random_seed() override {
+    std::random_device rd;
+    return (static_cast<uint64_t>(rd()) << 32 | rd()) % 1000000000000ULL;
+  }
+  size_t live_task_threads() override { return g_live_task_threads.load(); }
+
+ private:
+  // A timer of `world` (ended with it), or of none.
+  Timer schedule(Duration d, std::function<void()> fn, WorldImpl* owner) {
     auto state = std::make_shared<Timer::State>();
     state->fn = std::move(fn);
     state->delay = d;
-    state->world = tls_world;
-    if (auto* world = static_cast<RealWorld*>(tls_world)) world->add_timer(state);
+    state->world = owner;
+    if (auto* world = static_cast<RealWorld*>(owner)) world->add_timer(state);
     timer_loop().post([state] {
       if (state->status.load() != 0) return;
       auto* h = new TimerHandle{{}, state};
@@ -501,36 +798,6 @@ class RealBackend final : public Backend {
     });
     return Timer(state);
   }
-
-  bool cancel_timer(const std::shared_ptr<Timer::State>& state) override {
-    int pending = 0;
-    if (!state->status.compare_exchange_strong(pending, 2)) return false;
-    // Free the handle and the callback on the loop thread, where libuv lives.
-    timer_loop().post([state] {
-      state->fn = nullptr;
-      if (state->handle != nullptr) {
-        auto* h = static_cast<uv_timer_t*>(state->handle);
-        state->handle = nullptr;
-        close_timer(h);
-      }
-    });
-    return true;
-  }
-
-  uint64_t initial_seed() override {
-    if (const char* s = std::getenv("LAB_SEED"); s != nullptr && *s != '\0') {
-      char* end = nullptr;
-      const unsigned long long v = std::strtoull(s, &end, 10);
-      if (*end != '\0') {
-        std::fprintf(stderr, "lab: LAB_SEED=%s is not a number\n", s);
-        std::exit(2);
-      }
-      return v;
-    }
-    std::random_device rd;
-    return (static_cast<uint64_t>(rd()) << 32 | rd()) % 1000000000000ULL;
-  }
-  size_t live_task_threads() override { return g_live_task_threads.load(); }
 };
 
 }  // namespace

@@ -23,7 +23,9 @@
 // two runs' traces (LAB_CHECK_DETERMINISM=1).
 //
 // Guards: when every task is blocked and no timer is pending, the World fails naming each
-// task and what it waits in (deadlock). A task that keeps the processor for kStallLimitSeconds of
+// task and what it waits in (deadlock). Once a World is cancelled every blocking call
+// throws at once, so a task that catches lab::Cancelled and loops would never give the
+// processor back: after kSwallowedCancels of them it is named and parked for good. A task that keeps the processor for kStallLimitSeconds of
 // real time (blocked outside the runtime, or spinning) is reported by a watchdog thread,
 // naming it, and the process aborts rather than hang (LAB_SIM_STALL_SECONDS sets the
 // limit). A World whose virtual clock passes
@@ -45,7 +47,9 @@
 #include <map>
 #include <mutex>
 #include <queue>
+#include <random>
 #include <set>
+#include <string_view>
 #include <thread>
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -89,6 +93,10 @@ constexpr int kStallLimitSeconds = 20;  // LAB_SIM_STALL_SECONDS overrides
 constexpr int kEndYieldLimit = 1'000'000;  // owner's turns waiting for tasks to unwind
 
 class SimWorld;
+class SimMutex;
+struct SimTask;
+// Who holds a mutex (nullptr when free), for the reports.
+const SimTask* holder_of(const SimMutex* mutex);
 
 struct SimTask {
   uint64_t id = 0;
@@ -104,6 +112,11 @@ struct SimTask {
   void* tsan_fiber = nullptr;
 #endif
   const char* waiting_in = "running";  // for deadlock and stall reports
+  TimePoint blocked_since{};            // virtual time
+  const SimMutex* waiting_on = nullptr;  // in Mutex::lock
+  const char* blocking_call = nullptr;  // tls_blocking_call while switched out
+  uint64_t cancels = 0;  // Cancelled thrown at it once its World was cancelled
+  bool parked = false;   // stopped for good: it swallowed too many Cancelled
   uint64_t wait_token = 0;                    // bumped by each wake; stale timers skip
   std::deque<SimTask*>* wait_list = nullptr;  // the CondVar list it sits in, if any
   bool runnable = false;
@@ -258,11 +271,38 @@ class SimWorld final : public WorldImpl {
   }
   const std::string& name() const override { return name_; }
   bool abandoned() const override { return abandoned_; }
+  std::string dump() override {
+    std::unique_lock<std::mutex> g(sched().mu_);
+    std::string text;
+    for (auto& [id, t] : tasks_) {
+      if (!t->finished) text += "[" + t->name + "] " + describe(*t) + "\n";
+    }
+    return text;
+  }
 
   // --- Used by the simulated primitives, all under sched().mu_ ---
   bool cancelled() const { return cancelled_; }
   std::string cancel_reason() const {
     return failure_.empty() ? "world " + name_ + " has ended" : failure_;
+  }
+
+  // The Cancelled that the current task `me` meets in a blocking call of a cancelled
+  // World. A task that keeps calling the runtime after many of them catches them and
+  // loops: it would never give the processor back (nothing it waits for can happen), so
+  // it is named and parked for good, and the World ends without it (a straggler).
+  Cancelled cancelled_error(std::unique_lock<std::mutex>& g, SimTask* me) {
+    if (++me->cancels == kSwallowedCancels && me != owner_) {
+      std::fprintf(stderr,
+                   "simulation: task [%s] keeps running after its World was cancelled: it "
+                   "catches lab::Cancelled (catch (...)?) and calls the runtime again (%llu "
+                   "times); let Cancelled propagate out of the task. It is stopped here.\n",
+                   me->name.c_str(), static_cast<unsigned long long>(kSwallowedCancels));
+      me->parked = true;
+      me->waiting_in = "a loop that catches lab::Cancelled (stopped)";
+      ++parked_;
+      switch_away(g, me);  // never made runnable again
+    }
+    return Cancelled(cancel_reason());
   }
 
   void fail_locked(const std::string& message) {
@@ -331,6 +371,8 @@ class SimWorld final : public WorldImpl {
     ExceptionState* eh = thread_exception_state();
     me->exceptions = *eh;
     *eh = next->exceptions;
+    me->blocking_call = tls_blocking_call;
+    tls_blocking_call = next->blocking_call;
     g.unlock();
 #ifdef LAB_SIM_ASAN
     const void* bottom = next->stack ? static_cast<char*>(next->stack) + kGuardBytes : owner_bottom_;
@@ -415,6 +457,26 @@ class SimWorld final : public WorldImpl {
   }
 
   static SimWorld* active_world_for_fiber();
+
+  // What a task waits in and for how long (virtual time), and who holds the lock it
+  // waits for, for the deadlock report and dump(). No addresses: a seed's output must
+  // replay byte for byte. Under mu_.
+  std::string describe(const SimTask& t) const {
+    if (t.parked) return std::string("stopped: ") + t.waiting_in;
+    if (t.waiting_in == std::string_view("running")) return "running";
+    char text[64];
+    std::snprintf(text, sizeof text, "blocked %.1f s in ",
+                  std::chrono::duration<double>(sched().now_ - t.blocked_since).count());
+    std::string line = text + std::string(t.waiting_in);
+    if (t.waiting_on != nullptr) {
+      const SimTask* holder = holder_of(t.waiting_on);
+      auto it = holder == nullptr ? tasks_.end() : tasks_.find(holder->id);
+      line += ", held by " + (it == tasks_.end() || it->second.get() != holder
+                                  ? std::string("no task of this World")
+                                  : "[" + holder->name + "]" + (holder == &t ? " itself" : ""));
+    }
+    return line;
+  }
 
   // Returns the stacks of finished tasks to the pool, except the one we stand on.
   void reclaim_finished() {
@@ -515,7 +577,7 @@ class SimWorld final : public WorldImpl {
     std::string who;
     for (auto& [id, t] : tasks_) {
       if (t->finished) continue;
-      who += "\n  [" + t->name + "] blocked in " + t->waiting_in;
+      who += "\n  [" + t->name + "] " + describe(*t);
     }
     const std::string message = "simulation: deadlock: every task is blocked and no timer is pending:" + who;
     if (cancelled_) {
@@ -541,6 +603,7 @@ class SimWorld final : public WorldImpl {
   uint64_t next_task_id_ = 0;
   uint64_t timer_seq_ = 0;
   size_t live_ = 0;
+  size_t parked_ = 0;  // tasks stopped for swallowing Cancelled
   bool cancelled_ = false;
   bool ending_ = false;
   bool ended_ = false;
@@ -553,8 +616,8 @@ std::vector<std::string> SimWorld::end() {
   if (ended_) return stragglers_;
   ending_ = true;
   cancel_locked();
-  // The owner yields until every task has unwound.
-  for (int turn = 0; live_ > 0 && turn < kEndYieldLimit; ++turn) {
+  // The owner yields until every task has unwound (but the parked ones, which never will).
+  for (int turn = 0; live_ > parked_ && turn < kEndYieldLimit; ++turn) {
     make_runnable(owner_);
     switch_away(g, owner_);
   }
@@ -631,7 +694,10 @@ class SimMutex final : public MutexImpl {
     }
     waiters_.push_back(self);
     self->waiting_in = "Mutex::lock";
+    self->waiting_on = this;
+    self->blocked_since = sched().now_;
     active_world()->switch_away(g, self);  // unlock() hands the mutex over before waking us
+    self->waiting_on = nullptr;
   }
   void unlock() override {
     std::unique_lock<std::mutex> g(sched().mu_);
@@ -656,9 +722,12 @@ class SimMutex final : public MutexImpl {
     static SimTask t;
     return &t;
   }
+  friend const SimTask* holder_of(const SimMutex* mutex);
   SimTask* owner_ = nullptr;
   std::deque<SimTask*> waiters_;
 };
+
+const SimTask* holder_of(const SimMutex* mutex) { return mutex->owner_; }
 
 class SimCondVar final : public CondVarImpl {
  public:
@@ -682,11 +751,14 @@ class SimCondVar final : public CondVarImpl {
     }
     {
       std::unique_lock<std::mutex> g(s.mu_);
-      if (world->cancelled()) throw Cancelled(world->cancel_reason());
+      if (world->cancelled()) throw world->cancelled_error(g, self);
       ++self->wait_token;
       waiters_.push_back(self);
       self->wait_list = &waiters_;
-      self->waiting_in = deadline == TimePoint::max() ? "CondVar::wait" : "CondVar::wait_until";
+      self->waiting_in = tls_blocking_call != nullptr ? tls_blocking_call
+                         : deadline == TimePoint::max() ? "CondVar::wait"
+                                                        : "CondVar::wait_until";
+      self->blocked_since = s.now_;
       if (deadline != TimePoint::max()) world->add_timer(deadline, self, nullptr);
     }
     lock.unlock();
@@ -696,7 +768,7 @@ class SimCondVar final : public CondVarImpl {
     }
     lock.lock();
     std::unique_lock<std::mutex> g(s.mu_);
-    if (world->cancelled()) throw Cancelled(world->cancel_reason());
+    if (world->cancelled()) throw world->cancelled_error(g, self);
   }
   void notify_one() override {
     std::unique_lock<std::mutex> g(sched().mu_);
@@ -748,14 +820,14 @@ class SimBackend final : public Backend {
     state->fn = nullptr;
     return true;
   }
-  uint64_t initial_seed() override { return make_real_backend_seed(); }
-  size_t live_task_threads() override { return 0; }  // fibers, on the World's own thread
-
- private:
-  static uint64_t make_real_backend_seed() {
-    static Backend* real = make_real_backend();  // only for drawing the seed
-    return real->initial_seed();
+  Timer watchdog(Duration, std::function<void()>) override {
+    throw std::logic_error("simulation: lab::watchdog is for the real world (time stops with a simulated World)");
   }
+  uint64_t random_seed() override {
+    std::random_device rd;  // the seed of a run that did not choose one: not replayed
+    return (static_cast<uint64_t>(rd()) << 32 | rd()) % 1000000000000ULL;
+  }
+  size_t live_task_threads() override { return 0; }  // fibers, on the World's own thread
 };
 
 }  // namespace

@@ -218,6 +218,7 @@ std::optional<Bytes> Network::Process(const std::string& end_name,
                                       const std::string& service_method,
                                       const std::string& args_type, const std::string& reply_type,
                                       Bytes args) {
+  detail::BlockingCall blocking("ClientEnd::Call");  // what a task dump says it waits in
   Lock lock(mu_);
   if (cleaned_up_) return std::nullopt;
   total_count_.fetch_add(1);

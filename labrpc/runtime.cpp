@@ -4,8 +4,11 @@
 
 #include "labrpc/backend.hpp"
 
+#include <charconv>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
+#include <optional>
 #include <string_view>
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -17,11 +20,18 @@ namespace lab {
 namespace detail {
 
 void (*g_trace_random_draw)(uint64_t value) = nullptr;
+constinit thread_local const char* tls_blocking_call = nullptr;
 
+// LAB_SIM: unset or empty is 0. Anything but 0 or 1 stops the run: a student who typed
+// LAB_SIM=yes to replay a seed must not silently run the real world.
 bool simulated() {
   static const bool sim = [] {
     const char* s = std::getenv("LAB_SIM");
-    return s != nullptr && std::string_view(s) == "1";
+    const std::string_view v = s == nullptr ? "" : s;
+    if (v.empty() || v == "0") return false;
+    if (v == "1") return true;
+    std::fprintf(stderr, "lab: LAB_SIM=%s: expected 0 (real world) or 1 (simulated world)\n", s);
+    std::exit(2);
   }();
   return sim;
 }
@@ -42,6 +52,7 @@ double seconds_since(TimePoint since) {
 }
 
 void sleep(Duration d) {
+  detail::BlockingCall blocking("sleep");
   thread_local Mutex mu;
   thread_local CondVar never_notified;
   const TimePoint deadline = now() + d;
@@ -58,6 +69,10 @@ void go(std::string name, std::function<void()> fn) {
 bool Timer::cancel() { return state_ && backend().cancel_timer(state_); }
 
 Timer after(Duration d, std::function<void()> fn) { return backend().after(d, std::move(fn)); }
+
+Timer watchdog(Duration d, std::function<void()> fn) {
+  return backend().watchdog(d, std::move(fn));
+}
 
 Mutex::Mutex() : impl_(backend().make_mutex()) {}
 Mutex::~Mutex() = default;
@@ -83,10 +98,12 @@ void WaitGroup::add(int n) {
 }
 void WaitGroup::done() { add(-1); }
 void WaitGroup::wait() {
+  detail::BlockingCall blocking("WaitGroup::wait");
   Lock lock(mu_);
   zero_.wait(lock, [&] { return count_ == 0; });
 }
 bool WaitGroup::wait_for(Duration d) {
+  detail::BlockingCall blocking("WaitGroup::wait");
   Lock lock(mu_);
   return zero_.wait_until(lock, now() + d, [&] { return count_ == 0; });
 }
@@ -117,6 +134,7 @@ std::string World::failure() const { return impl_->failure(); }
 std::vector<std::string> World::end() { return impl_->end(); }
 size_t World::live_tasks() const { return impl_->live_tasks(); }
 const std::string& World::name() const { return impl_->name(); }
+std::string World::dump() { return impl_->dump(); }
 
 void fatal(const std::string& message) {
   if (detail::WorldImpl* world = backend().current_world()) world->fail(message);
@@ -137,11 +155,35 @@ uint64_t mix(uint64_t z) {
 }
 }  // namespace
 
+namespace {
+// LAB_SEED, when set and not empty: a decimal integer in 0..2^64-1, nothing else (no
+// sign, no spaces, no overflow); anything else stops the run with one line.
+std::optional<uint64_t> seed_from_environment() {
+  const char* s = std::getenv("LAB_SEED");
+  if (s == nullptr || *s == '\0') return std::nullopt;
+  uint64_t value = 0;
+  const char* end = s + std::strlen(s);
+  const auto [stop, error] = std::from_chars(s, end, value, 10);
+  if (error != std::errc() || stop != end) {
+    std::fprintf(stderr, "lab: LAB_SEED=%s: expected a decimal integer from 0 to %llu\n", s,
+                 static_cast<unsigned long long>(UINT64_MAX));
+    std::exit(2);
+  }
+  return value;
+}
+}  // namespace
+
 uint64_t run_seed() {
   static const uint64_t seed = [] {
-    const uint64_t s = backend().initial_seed();
-    std::printf("lab: seed %llu (replay with LAB_SEED=%llu)\n", static_cast<unsigned long long>(s),
-                static_cast<unsigned long long>(s));
+    const std::optional<uint64_t> chosen = seed_from_environment();
+    const uint64_t s = chosen ? *chosen : backend().random_seed();
+    const auto n = static_cast<unsigned long long>(s);
+    // The first line of every run: the seed and the world, and the exact replay command.
+    if (simulated()) {
+      std::printf("lab: seed %llu, simulated world (replay with LAB_SIM=1 LAB_SEED=%llu)\n", n, n);
+    } else {
+      std::printf("lab: seed %llu, real world (replay with LAB_SEED=%llu)\n", n, n);
+    }
     std::fflush(stdout);
     return s;
   }();

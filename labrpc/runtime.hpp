@@ -71,10 +71,35 @@ class Timer {
 };
 Timer after(Duration d, std::function<void()> fn);
 
+// A timer of no World: fn runs after d on the timer task unless cancelled first, even if
+// the caller's World has ended or its tasks are stuck (the tester's hang watchdog). Real
+// world only (std::logic_error in simulation, where time stops with the World and its
+// own guards catch a stuck test).
+Timer watchdog(Duration d, std::function<void()> fn);
+
 namespace detail {
 class MutexImpl;
 class CondVarImpl;
 class WorldImpl;
+
+// The runtime call the calling thread is in, for World::dump() and deadlock reports
+// ("Channel::recv"): set by the outermost blocking call (a Channel's send waits on a
+// CondVar, and is reported as Channel::send). Two stores per call.
+extern constinit thread_local const char* tls_blocking_call;
+class BlockingCall {
+ public:
+  explicit BlockingCall(const char* what) : outermost_(tls_blocking_call == nullptr) {
+    if (outermost_) tls_blocking_call = what;
+  }
+  ~BlockingCall() {
+    if (outermost_) tls_blocking_call = nullptr;
+  }
+  BlockingCall(const BlockingCall&) = delete;
+  BlockingCall& operator=(const BlockingCall&) = delete;
+
+ private:
+  const bool outermost_;
+};
 }  // namespace detail
 
 // A mutual-exclusion lock; use with std::unique_lock / std::lock_guard. Not cancellable:
@@ -138,6 +163,7 @@ class Channel {
 
   // False when the channel is (or gets) closed before the value is taken or queued.
   bool send(T value) {
+    detail::BlockingCall blocking("Channel::send");
     Lock lock(mu_);
     if (capacity_ > 0) {
       changed_.wait(lock, [&] { return closed_ || queue_.size() < capacity_; });
@@ -170,6 +196,7 @@ class Channel {
   std::optional<T> recv_for(Duration d) { return recv_until(now() + d); }
   // nullopt on timeout, or when closed and drained.
   std::optional<T> recv_until(TimePoint deadline) {
+    detail::BlockingCall blocking("Channel::recv");
     Lock lock(mu_);
     const auto ready = [&] { return closed_ || !queue_.empty(); };
     if (!ready()) {
@@ -257,6 +284,12 @@ class World {
 
   size_t live_tasks() const;
   const std::string& name() const;
+
+  // Every live task of the World and the thread that owns it ([main]): what each is
+  // blocked in (Mutex::lock, naming the mutex and its holder; Channel::recv; sleep...)
+  // and for how long, or that it keeps running after cancellation, and in the real world
+  // its stack. Go's test binary prints the like (every goroutine) on a timeout.
+  std::string dump();
 
  private:
   detail::WorldImpl* previous_;  // the thread's World before this one (declared first:

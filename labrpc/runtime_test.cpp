@@ -37,6 +37,14 @@ double ms_since(TimePoint since) { return seconds_since(since) * 1000.0; }
 // time.
 bool simulated_world() { return lab::simulated(); }
 
+// ThreadSanitizer holds signals back from a thread waiting in a lock, so the task dump
+// has no stacks there.
+#if defined(__SANITIZE_THREAD__)
+constexpr bool kThreadSanitizer = true;
+#else
+constexpr bool kThreadSanitizer = false;
+#endif
+
 // Polls `done` every millisecond for up to `bound`; true once it holds.
 template <class Done>
 bool eventually(Done done, Duration bound = 2s) {
@@ -720,6 +728,74 @@ TEST_SUITE("runtime") {
                   "the released straggler's thread did not end");
   }
 
+  // A task that catches Cancelled and loops keeps its thread past the join bound; the
+  // report says why (not just its name).
+  TEST_CASE("world_names_a_task_that_swallows_cancellation" * doctest::skip(simulated_world())) {
+    auto release = std::make_shared<std::atomic<bool>>(false);
+    std::vector<std::string> stragglers;
+    std::string dump;
+    {
+      [[maybe_unused]] LeakCheckPause pause;
+      World world("swallower", 300ms);
+      go("ticker-2", [release] {
+        while (!release->load()) {
+          try {
+            lab::sleep(10ms);
+          } catch (...) {  // the bug under test
+          }
+        }
+      });
+      lab::sleep(20ms);
+      stragglers = world.end();
+      dump = world.dump();
+      release->store(true);
+    }
+    CHECK(stragglers == std::vector<std::string>{"ticker-2"});
+    CHECK_MESSAGE(dump.find("[ticker-2] keeps running after its World was cancelled: it caught "
+                            "lab::Cancelled ") != std::string::npos,
+                  dump);
+    CHECK_MESSAGE(dump.find("(catch (...) in a loop?)") != std::string::npos, dump);
+    CHECK_MESSAGE(eventually([] { return live_task_threads() == 0; }, 5s),
+                  "the released straggler's thread did not end");
+  }
+
+  // The dump names each task's wait, the mutex a task waits for and who holds it, and
+  // (real world) the task's stack, its own code first.
+  TEST_CASE("world_dump_names_waits_locks_and_holders") {
+    Mutex mu;
+    Channel<int> release;
+    WaitGroup locked;
+    World world("dump");
+    locked.add();
+    go("holder", [&] {
+      Lock lock(mu);
+      locked.done();
+      release.recv();
+    });
+    locked.wait();
+    go("waiter", [&] { Lock lock(mu); });
+    lab::sleep(100ms);
+    const std::string dump = world.dump();
+    CHECK_MESSAGE(dump.find("[holder] blocked ") != std::string::npos, dump);
+    CHECK_MESSAGE(dump.find(" s in Channel::recv\n") != std::string::npos, dump);
+    const size_t waiter = dump.find("[waiter] blocked ");
+    REQUIRE_MESSAGE(waiter != std::string::npos, dump);
+    // Real mutexes are named by address too (not in simulation, whose output replays).
+    CHECK_MESSAGE(dump.find(lab::simulated() ? " s in Mutex::lock, held by [holder]\n"
+                                             : " s in Mutex::lock on mutex 0x",
+                            waiter) != std::string::npos,
+                  dump);
+    CHECK_MESSAGE(dump.find(", held by [holder]\n", waiter) != std::string::npos, dump);
+    if (!lab::simulated() && !kThreadSanitizer) {
+      // The waiter's first frame is this test's lambda, not the runtime's lock.
+      const size_t frame = dump.find('\n', waiter) + 1;
+      CHECK_MESSAGE(dump.compare(frame, 4, "    ") == 0, dump);
+      CHECK_MESSAGE(dump.find("labrpc/runtime_test.cpp:", frame) < dump.find('\n', frame), dump);
+      CHECK_MESSAGE(dump.find("[main] running") != std::string::npos, dump);
+    }
+    release.send(1);
+  }
+
   TEST_CASE("world_task_throwing_fails_world_naming_the_task") {
     Channel<int> never_sent;
     World world("throwing task");
@@ -937,19 +1013,55 @@ TEST_SUITE("runtime") {
       CHECK(seed == std::strtoull(env, nullptr, 10));
   }
 
-  // Runs this binary again (one quick test case) with LAB_SEED set: the seed is the one
-  // printed first, and a bad value is refused with a message.
-  TEST_CASE("run_seed_follows_LAB_SEED_and_is_printed_first") {
+  // Runs this binary again (one quick test case) with LAB_SEED and LAB_SIM set: the seed
+  // and the world are printed first, with the command that replays the run.
+  TEST_CASE("run_seed_follows_LAB_SEED_and_is_printed_first_with_the_world") {
     const std::string self = std::filesystem::read_symlink("/proc/self/exe").string();
     const std::string filter = " -ts=runtime -tc=run_seed_is_stable_within_a_run";
-    const CommandResult ok = run_command("LAB_SEED=4242 " + self + filter);
-    CHECK_MESSAGE(ok.status == 0, ok.output);
-    CHECK_MESSAGE(ok.output.rfind("lab: seed 4242 (replay with LAB_SEED=4242)\n", 0) == 0,
-                  ok.output);
-    const CommandResult bad = run_command("LAB_SEED=12x " + self + filter);
-    CHECK(bad.status == 2);
-    CHECK_MESSAGE(bad.output.find("LAB_SEED=12x is not a number") != std::string::npos,
-                  bad.output);
+    const CommandResult real = run_command("LAB_SIM=0 LAB_SEED=4242 " + self + filter);
+    CHECK_MESSAGE(real.status == 0, real.output);
+    CHECK_MESSAGE(
+        real.output.rfind("lab: seed 4242, real world (replay with LAB_SEED=4242)\n", 0) == 0,
+        real.output);
+    const CommandResult sim = run_command("LAB_SIM=1 LAB_SEED=18446744073709551615 " + self + filter);
+    CHECK_MESSAGE(sim.status == 0, sim.output);
+    CHECK_MESSAGE(sim.output.rfind("lab: seed 18446744073709551615, simulated world (replay with "
+                                   "LAB_SIM=1 LAB_SEED=18446744073709551615)\n",
+                                   0) == 0,
+                  sim.output);
+    const CommandResult unset = run_command("LAB_SIM= LAB_SEED= " + self + filter);
+    CHECK_MESSAGE(unset.status == 0, unset.output);
+    CHECK_MESSAGE(unset.output.rfind("lab: seed ", 0) == 0, unset.output);
+    CHECK_MESSAGE(unset.output.find(", real world (replay with LAB_SEED=") != std::string::npos,
+                  unset.output);
+  }
+
+  // Every value but a plain decimal in 0..2^64-1 is refused with one line, exit 2.
+  TEST_CASE("a_bad_LAB_SEED_is_refused_with_one_line") {
+    const std::string self = std::filesystem::read_symlink("/proc/self/exe").string();
+    const std::string filter = " -ts=runtime -tc=run_seed_is_stable_within_a_run";
+    for (const std::string bad : {"12x", "-1", "+5", "' 5'", "abc", "18446744073709551616", "0x10"}) {
+      const CommandResult out = run_command("LAB_SEED=" + bad + " " + self + filter);
+      CHECK_MESSAGE(out.status == 2, bad, ": ", out.output);
+      const std::string shown = bad.front() == '\'' ? bad.substr(1, bad.size() - 2) : bad;
+      CHECK_MESSAGE(out.output == "lab: LAB_SEED=" + shown +
+                                      ": expected a decimal integer from 0 to "
+                                      "18446744073709551615\n",
+                    out.output);
+    }
+  }
+
+  // LAB_SIM is 0 or 1 (or unset, or empty): a typo must not silently run the real world.
+  TEST_CASE("a_bad_LAB_SIM_is_refused_with_one_line") {
+    const std::string self = std::filesystem::read_symlink("/proc/self/exe").string();
+    const std::string filter = " -ts=runtime -tc=run_seed_is_stable_within_a_run";
+    for (const std::string bad : {"yes", "true", "on", "2", "01"}) {
+      const CommandResult out = run_command("LAB_SIM=" + bad + " " + self + filter);
+      CHECK_MESSAGE(out.status == 2, bad, ": ", out.output);
+      CHECK_MESSAGE(out.output == "lab: LAB_SIM=" + bad +
+                                      ": expected 0 (real world) or 1 (simulated world)\n",
+                    out.output);
+    }
   }
 }
 

@@ -1,6 +1,7 @@
 // The simulated world's guards, each shown catching what it is for: the determinism
 // check catches a real-clock read, the watchdog names a task blocked outside the
-// runtime, deadlock detection names the blocked tasks. Each case runs this binary again
+// runtime, deadlock detection names the blocked tasks, a task that swallows its World's
+// cancellation is named as such. Each case runs this binary again
 // on a fixture (a test case that only acts when LAB_FIXTURE names it), because a guard
 // that fires ends or aborts the process it guards.
 //
@@ -84,6 +85,20 @@ TEST_SUITE("simulation") {
     }
   }
 
+  TEST_CASE("fixture_swallows_cancellation") {
+    if (!fixture("swallows")) return;
+    lab::World world("swallows cancellation");
+    lab::go("ticker-2", [] {
+      for (;;) {
+        try {
+          lab::sleep(10ms);
+        } catch (...) {  // the student's bug: the World's cancellation is ignored
+        }
+      }
+    });
+    lab::sleep(50ms);
+  }
+
   // --- The guards at work. ---
 
   TEST_CASE("determinism_check_catches_a_real_clock_read") {
@@ -112,8 +127,23 @@ TEST_SUITE("simulation") {
     CHECK_MESSAGE(out.status == 0, out.output);
     CHECK_MESSAGE(out.output.find("main cancelled: simulation: deadlock") != std::string::npos,
                   out.output);
-    CHECK_MESSAGE(out.output.find("[waiter on never] blocked in CondVar::wait") !=
+    CHECK_MESSAGE(out.output.find("[waiter on never] blocked 0.0 s in Channel::recv") !=
                       std::string::npos,
                   out.output);
+  }
+
+  // Once its World is cancelled, every blocking call throws at once: a task that catches
+  // and loops never gives the processor back. It is named as such (not as one that blocks
+  // outside the runtime), stopped, and the World ends without it.
+  TEST_CASE("a_task_that_swallows_cancellation_is_named_and_stopped") {
+    const Outcome out = run_fixture("LAB_SIM=1 LAB_SIM_STALL_SECONDS=2 LAB_FIXTURE=swallows",
+                                    "fixture_swallows_cancellation");
+    CHECK_MESSAGE(out.status == 0, out.output);
+    CHECK_MESSAGE(out.output.find("simulation: task [ticker-2] keeps running after its World was "
+                                  "cancelled: it catches lab::Cancelled (catch (...)?)") !=
+                      std::string::npos,
+                  out.output);
+    CHECK_MESSAGE(out.output.find("never finished: [ticker-2]") != std::string::npos, out.output);
+    CHECK_MESSAGE(out.output.find("outside") == std::string::npos, out.output);
   }
 }

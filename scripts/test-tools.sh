@@ -39,7 +39,7 @@ test_prettylog() {
     lacks \$f 'TIMR' && lacks \$f 'CMIT' && lacks \$f 'TEST begin'"
   check "prettylog: unparsable lines pass through whatever the filter" bash -c "
     $(declare -f contains); f=$tmp/just.txt
-    contains \$f 'lab: seed 7 (replay with LAB_SEED=7)' &&
+    contains \$f 'lab: seed 7, simulated world (replay with LAB_SIM=1 LAB_SEED=7)' &&
     contains \$f '  ... Passed --   4.5  3  126    3797    0'"
   $p --no-color -w 90 -i vote,timer "$log" >"$tmp/ignore.txt"
   check "prettylog: -i drops the named topics" bash -c "
@@ -424,6 +424,9 @@ test_run_tests() {
   printf '#!/bin/bash\necho "--- FAIL: TestBackup2B (3.00s)"\necho "[doctest] test cases: 3 | 2 passed | 1 failed | 0 skipped"\nexit 1\n' >"$bin/go_fail"
   printf '#!/bin/bash\necho "[doctest] test cases: 5 | 5 passed | 0 failed | 0 skipped"\n' >"$bin/pass"
   printf '#!/bin/bash\nkill -SEGV $$\n' >"$bin/crash"
+  printf '#!/bin/bash\necho "lab: LAB_SIM=yes: expected 0 (real world) or 1 (simulated world)" >&2\nexit 2\n' >"$bin/usage"
+  printf '#!/bin/bash\necho "[doctest] test cases: 1 | 1 passed | 0 failed | 0 skipped"\nexit 66\n' >"$bin/sanitizer"
+  printf '#!/bin/bash\nsleep 30\n' >"$bin/hang"
   chmod +x "$bin"/*
   scripts/run-tests.sh "$bin" pass "" doctest_fail "" sim:go_fail "" crash "" >"$tmp/run.txt" 2>&1
   echo "exit $?" >>"$tmp/run.txt"
@@ -433,7 +436,14 @@ test_run_tests() {
     cat $tmp/run.txt
     grep -qx '  doctest_fail: TestRegression1' $tmp/run.txt &&
     grep -qx '  go_fail (simulated): TestBackup2B' $tmp/run.txt &&
-    grep -qx '  crash: ended with status 139 before reporting' $tmp/run.txt"
+    grep -qx '  crash: crashed with signal SIGSEGV' $tmp/run.txt"
+  LAB_TEST_TIMEOUT=1 scripts/run-tests.sh "$bin" usage "-ts=2A" sanitizer "" hang "" >"$tmp/why.txt" 2>&1
+  check "run-tests: says why a binary without a failed test counts as failed" bash -c "
+    cat $tmp/why.txt
+    grep -qx 'run-tests: usage -ts=2A: exited 2 before running any test (see the error above)' $tmp/why.txt &&
+    grep -qx 'run-tests: sanitizer : exited with status 66 after its report (see the output above, e.g. a sanitizer'\\''s)' $tmp/why.txt &&
+    grep -qx 'run-tests: hang : killed after 1 s (the runner'\\''s limit, LAB_TEST_TIMEOUT)' $tmp/why.txt &&
+    ! grep -q 'crash or timeout' $tmp/why.txt && tail -n 1 $tmp/why.txt | grep -qx '1 passed, 3 failed'"
   printf '#!/bin/bash\nif [ "$1" = -ltc ]; then echo TestOne2A; echo TestTwo2A; exit 0; fi\necho "[doctest] test cases: 0 | 0 passed | 0 failed | 2 skipped"\n' >"$bin/none"
   chmod +x "$bin/none"
   scripts/run-tests.sh "$bin" none "-ts=2A -tc=TestTypo2A" >"$tmp/run-none.txt" 2>&1

@@ -129,7 +129,9 @@ class KvConfig {
   // message names everything still awaited.
   class Awaiting : public TestGuard::Awaiting {
    public:
-    Awaiting(KvConfig& cfg, std::string what) : TestGuard::Awaiting(cfg.guard_, std::move(what)) {}
+    Awaiting(KvConfig& cfg, std::string what,
+             std::source_location where = std::source_location::current())
+        : TestGuard::Awaiting(cfg.guard_, std::move(what), where) {}
   };
 
  private:

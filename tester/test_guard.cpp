@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <exception>
 #include <string_view>
 
 namespace tester {
@@ -29,8 +30,45 @@ bool is_lab_part(const std::string& suite) {
          suite[1] <= 'D';
 }
 
-// Prints Go's failure shape after doctest's own report (see test_guard.hpp), then how to
-// run the test again with its seed, the history picture if any, and how to see the log.
+// Go's failure shape (see test_guard.hpp), then how to run the test again with its seed,
+// the history picture if any, and how to see the log.
+void print_go_failure(double seconds) {
+  const TestReport& r = report();
+  std::printf("--- FAIL: %s (%.2fs)\n", r.test_name.c_str(), seconds);
+  if (!r.failure.empty()) {
+    std::printf("    %s%s%s\n", r.where.c_str(), r.where.empty() ? "" : ": ", r.failure.c_str());
+  }
+  const auto seed = static_cast<unsigned long long>(lab::run_seed());
+  const std::string rerun =
+      is_lab_part(r.part) ? cat("make test-", r.part, " RUN=", r.test_name)
+                          : cat("build/", program_invocation_short_name, " -tc=", r.test_name);
+  if (lab::simulated()) {
+    std::printf("    reproduce: LAB_SIM=1 LAB_SEED=%llu %s\n", seed, rerun.c_str());
+  } else {
+    std::printf("    seed: %llu; rerun: LAB_SEED=%llu %s (real time varies from run to "
+                "run; LAB_SIM=1 runs replay exactly from their seed)\n",
+                seed, seed, rerun.c_str());
+  }
+  if (!r.picture.empty()) {
+    std::printf("    history picture: %s (open it in a browser)\n", r.picture.c_str());
+  }
+  std::printf("    debug: add LAB_LOG=all for the trace on stderr (scripts/prettylog lays "
+              "it out by peer)\n");
+  std::fflush(stdout);
+}
+
+// doctest's counts of the test cases that ended, for the summary of a run that a hung
+// test ends (report_hang). Touched on the main thread only, by the listener.
+struct RunTotals {
+  unsigned passed = 0, failed = 0, skipped = 0;
+  unsigned assertions = 0, assertions_failed = 0;
+};
+RunTotals& totals() {
+  static RunTotals t;
+  return t;
+}
+
+// Prints the Go report after doctest's own for a failed test, and keeps the run's totals.
 struct GoStyleFailureListener : doctest::IReporter {
   explicit GoStyleFailureListener(const doctest::ContextOptions&) {}
   void report_query(const doctest::QueryData&) override {}
@@ -40,39 +78,24 @@ struct GoStyleFailureListener : doctest::IReporter {
     report() = TestReport{};
     report().test_name = data.m_name;
     report().part = data.m_test_suite ? data.m_test_suite : "";
+    report().file = data.m_file.c_str();
+    report().line = data.m_line;
   }
   void test_case_reenter(const doctest::TestCaseData&) override {}
   void test_case_end(const doctest::CurrentTestCaseStats& stats) override {
-    const TestReport& r = report();
-    if (stats.testCaseSuccess || r.test_name.empty()) return;
-    std::printf("--- FAIL: %s (%.2fs)\n", r.test_name.c_str(), stats.seconds);
-    if (!r.failure.empty()) {
-      std::printf("    %s%s%s\n", r.where.c_str(), r.where.empty() ? "" : ": ", r.failure.c_str());
-    }
-    const auto seed = static_cast<unsigned long long>(lab::run_seed());
-    const std::string rerun =
-        is_lab_part(r.part) ? cat("make test-", r.part, " RUN=", r.test_name)
-                            : cat("build/", program_invocation_short_name, " -tc=", r.test_name);
-    if (lab::simulated()) {
-      std::printf("    reproduce: LAB_SIM=1 LAB_SEED=%llu %s\n", seed, rerun.c_str());
-    } else {
-      std::printf("    seed: %llu; rerun: LAB_SEED=%llu %s (real time varies from run to "
-                  "run; LAB_SIM=1 runs replay exactly from their seed)\n",
-                  seed, seed, rerun.c_str());
-    }
-    if (!r.picture.empty()) {
-      std::printf("    history picture: %s (open it in a browser)\n", r.picture.c_str());
-    }
-    std::printf("    debug: add LAB_LOG=all for the trace on stderr (scripts/prettylog lays "
-                "it out by peer)\n");
-    std::fflush(stdout);
+    RunTotals& t = totals();
+    (stats.testCaseSuccess ? t.passed : t.failed) += 1;
+    t.assertions += static_cast<unsigned>(stats.numAssertsCurrentTest);
+    t.assertions_failed += static_cast<unsigned>(stats.numAssertsFailedCurrentTest);
+    if (stats.testCaseSuccess || report().test_name.empty()) return;
+    print_go_failure(stats.seconds);
   }
   void test_case_exception(const doctest::TestCaseException&) override {}
   void subcase_start(const doctest::SubcaseSignature&) override {}
   void subcase_end() override {}
   void log_assert(const doctest::AssertData&) override {}
   void log_message(const doctest::MessageData&) override {}
-  void test_case_skipped(const doctest::TestCaseData&) override {}
+  void test_case_skipped(const doctest::TestCaseData&) override { ++totals().skipped; }
 };
 REGISTER_LISTENER("go-style-failure", 1, GoStyleFailureListener);
 
@@ -101,13 +124,14 @@ void warn_once_if_one_cpu() {
   (void)warned;
 }
 
-TestGuard::TestGuard(lab::World& world, lab::Duration limit)
+TestGuard::TestGuard(lab::World& world, lab::Duration limit, lab::Duration grace)
     : world_(world),
       start_(lab::now()),
       limit_(limit),
       limit_message_(cat("test took longer than ", whole_seconds(limit), " seconds")),
       shared_(std::make_shared<Shared>()) {
   shared_->world = &world_;
+  shared_->running = &world_;
   timer_ = lab::after(limit, [shared = shared_, seconds = whole_seconds(limit),
                               message = limit_message_] {
     lab::Lock lock(shared->mu);
@@ -126,9 +150,21 @@ TestGuard::TestGuard(lab::World& world, lab::Duration limit)
     }
     shared->world->fail(message);
   });
+  // Outside the World, whose end would cancel it: it must fire when the World cannot end.
+  if (!lab::simulated()) {
+    hang_timer_ = lab::watchdog(limit + grace, [shared = shared_, start = start_, limit,
+                                                 message = limit_message_] {
+      report_hang(*shared, start, limit, message);
+    });
+  }
 }
 
-TestGuard::~TestGuard() { stop(); }
+TestGuard::~TestGuard() {
+  stop();
+  lab::Lock lock(shared_->mu);
+  shared_->running = nullptr;
+  if (hang_timer_) hang_timer_->cancel();
+}
 
 void TestGuard::record_failure(const std::string& message, std::source_location where) {
   lab::Lock lock(shared_->mu);
@@ -156,7 +192,6 @@ void TestGuard::stop() noexcept {
     if (!world_.failed() && lab::now() - start_ > limit_) {
       record_failure(limit_message_, std::source_location::current());
       world_.fail(limit_message_);
-      FAIL_CHECK(limit_message_);
     }
     {
       lab::Lock lock(shared_->mu);
@@ -169,12 +204,31 @@ void TestGuard::stop() noexcept {
 }
 
 void TestGuard::report_end(const std::vector<std::string>& stragglers) {
+  {
+    lab::Lock lock(shared_->mu);
+    shared_->running = nullptr;
+  }
+  if (hang_timer_) hang_timer_->cancel();
   if (world_.failed()) {
     TestReport& r = report();
     r.failure = world_.failure();
-    lab::Lock lock(shared_->mu);
-    if (!shared_->failure.empty() && shared_->failure == r.failure) {
-      r.where = cat(base_name(shared_->where.file_name()), ":", shared_->where.line());
+    std::string file = r.file;  // raised outside the tester (a task's exception...)
+    int line = r.line;
+    {
+      lab::Lock lock(shared_->mu);
+      if (!shared_->failure.empty() && shared_->failure == r.failure) {
+        r.where = cat(base_name(shared_->where.file_name()), ":", shared_->where.line());
+        file = shared_->where.file_name();
+        line = static_cast<int>(shared_->where.line());
+      }
+    }
+    // Counted when the failure ends the test: the cleanup runs as its exception unwinds the
+    // test (or in the handler that rethrows it). A test that catches the failure itself
+    // expects it (the broken-servers tests do) and asserts what it expects. Out of a
+    // doctest test case (a benchmark), doctest would abort on a failed assertion.
+    const bool ends_the_test = std::uncaught_exceptions() > 0 || std::current_exception();
+    if (ends_the_test && doctest::is_running_in_test) {
+      ADD_FAIL_CHECK_AT(file.c_str(), line, r.failure);
     }
   }
   if (!stragglers.empty()) {
@@ -184,19 +238,70 @@ void TestGuard::report_end(const std::vector<std::string>& stragglers) {
         cat(stragglers.size(), " tasks still running after the test ended: ", names);
     std::printf("info: %s\n", message.c_str());
     std::fflush(stdout);
-    FAIL_CHECK(message);
+    if (doctest::is_running_in_test) FAIL_CHECK(message);
   }
 }
 
-TestGuard::Awaiting::Awaiting(TestGuard& guard, std::string what) : guard_(guard) {
+// The hang watchdog, on the runtime's timer task: the test is past its limit and its
+// grace and has not ended. Prints what Go's test binary prints on a timeout (every task
+// and where it waits, the failure), doctest's summary with the hung test failed, and
+// ends the process: its stuck threads cannot be stopped, and every later test would
+// wait behind them. Holds the lock to the end, so the test cannot end meanwhile.
+void TestGuard::report_hang(Shared& shared, lab::TimePoint start, lab::Duration limit,
+                            const std::string& limit_message) {
+  lab::Lock lock(shared.mu);
+  if (shared.running == nullptr) return;
+  const double seconds = lab::seconds_since(start);
+  std::printf("info: the test has not ended %.1f s after its %lld-second limit; its tasks, and "
+              "where each waits ([main] is the test's own thread):\n",
+              seconds - std::chrono::duration<double>(limit).count(), whole_seconds(limit));
+  std::fputs(shared.running->dump().c_str(), stdout);
+  TestReport& r = report();
+  // The first failure; or, for a test stuck in its cleanup (after the limit was disarmed),
+  // the limit's.
+  r.failure = !shared.failure.empty()          ? shared.failure
+              : shared.running->failed()       ? shared.running->failure()
+                                               : limit_message;
+  if (!shared.failure.empty()) {
+    r.where = cat(base_name(shared.where.file_name()), ":", shared.where.line());
+  }
+  print_go_failure(seconds);
+  const RunTotals& t = totals();
+  const unsigned passed_checks = static_cast<unsigned>(shared.checks_passed);
+  std::printf("lab: the run stops at this test (its stuck tasks cannot be stopped); the test "
+              "cases after it did not run\n");
+  std::printf("===============================================================================\n");
+  std::printf("[doctest] test cases: %u | %u passed | %u failed | %u skipped\n",
+              t.passed + t.failed + 1, t.passed, t.failed + 1, t.skipped);
+  std::printf("[doctest] assertions: %u | %u passed | %u failed |\n",
+              t.assertions + passed_checks + 1, t.assertions - t.assertions_failed + passed_checks,
+              t.assertions_failed + 1);
+  std::printf("[doctest] Status: FAILURE!\n");
+  std::fflush(stdout);
+  std::fflush(stderr);
+  _exit(1);
+}
+
+TestGuard::Awaiting::Awaiting(TestGuard& guard, std::string what, std::source_location where)
+    : guard_(guard), where_(where), exceptions_(std::uncaught_exceptions()) {
   lab::Lock lock(guard_.shared_->mu);
   ticket_ = guard_.shared_->next_ticket++;
   guard_.shared_->awaiting[ticket_] = std::move(what);
 }
 
 TestGuard::Awaiting::~Awaiting() {
-  lab::Lock lock(guard_.shared_->mu);
-  guard_.shared_->awaiting.erase(ticket_);
+  std::string what;
+  {
+    lab::Lock lock(guard_.shared_->mu);
+    auto it = guard_.shared_->awaiting.find(ticket_);
+    what = std::move(it->second);
+    guard_.shared_->awaiting.erase(it);
+    if (std::uncaught_exceptions() != exceptions_ || guard_.world_.failed()) return;
+    ++guard_.shared_->checks_passed;
+  }
+  doctest::detail::decomp_assert(doctest::assertType::DT_CHECK, where_.file_name(),
+                                 static_cast<int>(where_.line()), what.c_str(),
+                                 doctest::detail::Result(true, "ended in time"));
 }
 
 }  // namespace tester

@@ -6,11 +6,20 @@
 //
 // Port: Go checks the limit only in end() and cleanup(), so a hung test hangs the runner;
 // here a timer also fails the test's World at the limit, with Go's message, and names
-// what the test was waiting for (Awaiting).
+// what the test was waiting for (Awaiting). A test that has still not ended a few
+// seconds later (its tasks cannot be cancelled: a lock held forever) gets what Go's
+// test binary gives a timed-out test: every task and where it waits (World::dump()),
+// the failure report, and the end of the process (exit status 1).
+//
+// doctest's counts: a failed test is one failed assertion, the Go message at the tester
+// line that raised it (report_end, as the failure unwinds the test); each Awaiting that
+// ends in time is one passed assertion (checkOneLeader(), one(), a clerk's operation...).
+// So "assertions: N" counts the tester's checks, and doctest's -aa (abort after N failed
+// assertions) works.
 //
 // The report is kept per process and written on the main thread only (by the doctest
-// listener and by the config's cleanup); the guard's own state has its own lock and may
-// be touched from any task.
+// listener and by the config's cleanup), or by the hang watchdog as the process ends;
+// the guard's own state has its own lock and may be touched from any task.
 #pragma once
 
 #include <map>
@@ -35,6 +44,9 @@ std::string cat(const Parts&... parts) {
 
 // Each test must finish within this long of make_config (Go: checkTimeout).
 inline constexpr lab::Duration kTestTimeLimit = std::chrono::seconds(120);
+// A test still running this long after its limit is stuck past cancelling: its tasks are
+// dumped and the process ends (real world; the simulated one has its own guards).
+inline constexpr lab::Duration kHangGrace = std::chrono::seconds(5);
 
 // What the failure report prints for the running test case.
 struct TestReport {
@@ -43,6 +55,8 @@ struct TestReport {
   std::string failure;  // the first failure's message
   std::string where;    // "raft_config.cpp:326", or empty when raised outside the tester
   std::string picture;  // the history picture of a non-linearizable history
+  std::string file;     // the test case's source file and line, where a failure raised
+  int line = 0;         // outside the tester is reported
 };
 TestReport& report();
 
@@ -55,8 +69,11 @@ void warn_once_if_one_cpu();
 class TestGuard {
  public:
   // Arms the limit: `limit` after now, `world` fails with Go's message ("test took
-  // longer than 120 seconds"). The world outlives the guard (the config declares it first).
-  explicit TestGuard(lab::World& world, lab::Duration limit = kTestTimeLimit);
+  // longer than 120 seconds"); `grace` later, a test that has not ended (report_end) is
+  // dumped and the process exits. The world outlives the guard (the config declares it
+  // first). Tests of the guard shorten both.
+  explicit TestGuard(lab::World& world, lab::Duration limit = kTestTimeLimit,
+                     lab::Duration grace = kHangGrace);
   ~TestGuard();
   TestGuard(const TestGuard&) = delete;
   TestGuard& operator=(const TestGuard&) = delete;
@@ -73,34 +90,44 @@ class TestGuard {
   // Cleanup, before the test's tasks are stopped: Go's checkTimeout() from cleanup() (a
   // destructor cannot throw, so the failure is recorded), then the timer is disarmed.
   void stop() noexcept;
-  // Cleanup, after the World ended: fills the report of a failed test and fails the test
-  // case when tasks outlived it (their names, from World::end()).
+  // Cleanup, after the World ended: fills the report of a failed test, fails the test
+  // case (one doctest assertion, the first failure, when it is ending the test) and when
+  // tasks outlived it (their names, from World::end()), and disarms the hang watchdog.
   void report_end(const std::vector<std::string>& stragglers);
 
   // Names, while it lives, what a task of the test waits for (checkOneLeader(), Get("3")
-  // by client 3...): the limit's message lists everything still awaited.
+  // by client 3...): the limit's message lists everything still awaited. Ending in time
+  // (not by an exception, the test not failed) it counts as a passed doctest assertion,
+  // shown at `where` by doctest's -s.
   class Awaiting {
    public:
-    Awaiting(TestGuard& guard, std::string what);
+    Awaiting(TestGuard& guard, std::string what,
+             std::source_location where = std::source_location::current());
     ~Awaiting();
     Awaiting(const Awaiting&) = delete;
     Awaiting& operator=(const Awaiting&) = delete;
 
    private:
     TestGuard& guard_;
+    const std::source_location where_;
+    const int exceptions_;  // std::uncaught_exceptions() when it began
     uint64_t ticket_ = 0;
   };
 
  private:
-  // Shared with the timer, which may fire while the guard goes away.
+  // Shared with the timers, which may fire while the guard goes away.
   struct Shared {
     lab::Mutex mu;
     lab::World* world = nullptr;  // null once the test is over: the timer must not fire
+    lab::World* running = nullptr;  // null once the test has ended: no hang to report
     std::map<uint64_t, std::string> awaiting;  // by ticket
     uint64_t next_ticket = 0;
+    uint64_t checks_passed = 0;  // Awaitings that ended in time
     std::string failure;
     std::source_location where;
   };
+  static void report_hang(Shared& shared, lab::TimePoint start, lab::Duration limit,
+                          const std::string& limit_message);
 
   lab::World& world_;
   const lab::TimePoint start_;
@@ -108,6 +135,7 @@ class TestGuard {
   const std::string limit_message_;
   std::shared_ptr<Shared> shared_;
   std::optional<lab::Timer> timer_;
+  std::optional<lab::Timer> hang_timer_;
 };
 
 }  // namespace tester
