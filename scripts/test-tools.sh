@@ -206,9 +206,9 @@ test_grade_rules() {
   $g --sources $src -b $fake --sim=1 -o $tmp/simulated/results.json TestPass2A >$tmp/simulated.txt 2>&1
   check "grade: --sim=0 is the real world (even with LAB_SIM=1 exported), --sim=1 the simulated" bash -c "
     $(declare -f contains lacks)
-    grep -q ' real world, ' $tmp/real.txt && lacks $tmp/real/TestPass2A_1.log 'lab: simulated world' &&
+    grep -q ' real world, ' $tmp/real.txt && lacks $tmp/real/TestPass2A_1.log ', simulated world' &&
     grep -q ' simulated world, seeds 1..1, ' $tmp/simulated.txt &&
-    contains $tmp/simulated/TestPass2A_1.log 'lab: simulated world'"
+    contains $tmp/simulated/TestPass2A_1.log ', simulated world'"
 
   # Each form above a test case of its own, all in one file: every one is reported.
   local forms=('// points: 3 (hard)' '// Points: 3' '// points:' '//points:inf' '// points: nan'
