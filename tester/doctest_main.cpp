@@ -2,23 +2,28 @@
 // replayed with LAB_SEED), then hands over to doctest — or, with
 // LAB_CHECK_DETERMINISM=1, runs the binary twice and compares (tester/determinism.hpp).
 //
-// doctest's console report is its own but for one line: a test case that failed an
-// assertion and then unwound through lab::Cancelled (how a failed lab test ends: the
-// tester fails its World, which cancels every wait) does not also print "test case
-// THREW exception" with the same message again.
+// The report (reporter "lab-console", the default unless -r chooses others) is doctest's
+// console report but for one line: a test case that failed and then unwound through
+// lab::Cancelled (how a failed lab test ends: the tester fails its World, which cancels
+// every wait) does not also print "test case THREW exception" with the same message
+// again. Only doctest's public interface is used, so a newer doctest still builds it.
 #define DOCTEST_CONFIG_IMPLEMENT
 #include <doctest/doctest.h>
 
 #include <exception>
+#include <string_view>
 
 #include "labrpc/runtime.hpp"
 #include "tester/determinism.hpp"
+#include "tester/test_guard.hpp"
 
 namespace {
 
-// Called inside doctest's catch block, so the exception is the current one.
-bool unwinding_an_asserted_failure(const doctest::TestCaseException& e) {
-  if (e.is_crash || doctest::detail::g_cs->numAssertsFailedCurrentTest_atomic == 0) return false;
+// Called inside doctest's catch block, so the exception is the current one. A lab test
+// that failed has its failure in the report (and counted as a failed assertion) by the
+// time its lab::Cancelled reaches doctest.
+bool unwinding_a_reported_failure(const doctest::TestCaseException& e) {
+  if (e.is_crash || tester::report().failure.empty()) return false;
   try {
     std::rethrow_exception(std::current_exception());
   } catch (const lab::Cancelled&) {
@@ -31,21 +36,31 @@ bool unwinding_an_asserted_failure(const doctest::TestCaseException& e) {
 struct LabConsoleReporter : doctest::ConsoleReporter {
   using ConsoleReporter::ConsoleReporter;
   void test_case_exception(const doctest::TestCaseException& e) override {
-    if (!unwinding_an_asserted_failure(e)) ConsoleReporter::test_case_exception(e);
+    if (!unwinding_a_reported_failure(e)) ConsoleReporter::test_case_exception(e);
   }
 };
 
-// Takes the place of doctest's "console" reporter (registered above, in doctest.h).
-const bool console_replaced = [] {
-  doctest::getReporters()[{0, "console"}] = doctest::detail::reporterCreator<LabConsoleReporter>;
-  return true;
-}();
+// Whether the command line chooses reporters itself (-r=xml, --reporters=..., with or
+// without doctest's dt- prefix).
+bool reporters_chosen(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    std::string_view arg(argv[i]);
+    while (!arg.empty() && arg.front() == '-') arg.remove_prefix(1);
+    if (arg.starts_with("dt-")) arg.remove_prefix(3);
+    if (arg.starts_with("r=") || arg.starts_with("reporters=")) return true;
+  }
+  return false;
+}
 
 }  // namespace
+
+// The default report: doctest's console reporter with the change above.
+REGISTER_REPORTER("lab-console", 0, LabConsoleReporter);
 
 int main(int argc, char** argv) {
   if (tester::determinism_check_requested()) return tester::run_determinism_check(argc, argv);
   lab::run_seed();
   doctest::Context context(argc, argv);
+  if (!reporters_chosen(argc, argv)) context.setOption("reporters", "lab-console");
   return context.run();
 }
