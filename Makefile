@@ -31,10 +31,10 @@ define configure
 endef
 
 # A test target names a part; a typo (test-2Z, test-2a) is an error listing the parts.
-PARTS := labrpc 2A 2B 2C 2D 2 3A 3B 3 porcupine
+LAB_PARTS := labrpc 2A 2B 2C 2D 2 3A 3B 3 porcupine
 define check_part  # $(call check_part,PART,TARGET_PREFIX)
-	@if [ -z "$(filter $(1),$(PARTS))" ]; then \
-	  echo "make: no lab part '$(1)' in $(2)$(1); parts: $(PARTS) (make $(2)2A, make $(2)3 ...)" >&2; \
+	@if [ -z "$(filter $(1),$(LAB_PARTS))" ]; then \
+	  echo "make: no lab part '$(1)' in $(2)$(1); parts: $(LAB_PARTS) (make $(2)2A, make $(2)3 ...)" >&2; \
 	  exit 2; fi
 endef
 

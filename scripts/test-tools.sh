@@ -485,14 +485,17 @@ test_porcupine_bench() {
 test_check_docs() {
   local c=scripts/check-docs md=$tmp/doc.md
   printf '%s\n' 'Text.' '<!-- check-docs -->' '```' '$ printf "a\nb\nc\nd\n"' 'a' '...' 'd' '```' \
-    '<!-- check-docs: before: echo gone >'"$tmp"'/before.txt -->' '```' '$ cat '"$tmp"'/before.txt; echo two >&2' 'gone' 'two' '```' \
+    '<!-- check-docs: before: echo gone >'"$tmp"'/before.txt; env: WHO=me -->' '```' '$ cat '"$tmp"'/before.txt; echo $WHO >&2' 'gone' 'me' '```' \
     '```' '$ echo not checked' 'anything' '```' >"$md"
-  check "check-docs: examples that hold pass; ... stands for any lines; stderr counts" bash -c "
+  check "check-docs: examples that hold pass; ... stands for any lines; stderr counts; before and env clauses" bash -c "
     $c $md >$tmp/cd.txt; s=\$?; cat $tmp/cd.txt; [ \$s -eq 0 ] && grep -q '2 of 2 examples hold' $tmp/cd.txt"
   sed -i 's/^d$/e/' "$md"
   check "check-docs: a drifted example fails, naming the line and what is printed today" bash -c "
     $c $md >$tmp/cd.txt; s=\$?; cat $tmp/cd.txt; [ \$s -eq 1 ] && grep -q 'DRIFT  .*doc.md:4' $tmp/cd.txt &&
     grep -q 'shown line 7: e' $tmp/cd.txt && grep -q '1 drifted' $tmp/cd.txt"
+  printf '%s\n' '<!-- check-docs: envy: X=1 -->' '```' '$ true' '```' >"$tmp/clause.md"
+  check "check-docs: an unknown clause is an error" bash -c "
+    $c $tmp/clause.md 2>$tmp/cd.err; [ \$? -eq 2 ] && grep -q \"unknown clause 'envy: X=1'\" $tmp/cd.err"
   printf '%s\n' '<!-- check-docs -->' 'no block' >"$tmp/bad.md"
   check "check-docs: a marker without its example is an error" bash -c "
     $c $tmp/bad.md 2>$tmp/cd.err; [ \$? -eq 2 ] && grep -q 'bad.md:1: a check-docs marker must be followed' $tmp/cd.err"
@@ -515,6 +518,9 @@ test_raft_mode() {
 # --- make's test targets: a mistyped part is an error naming the parts -------------------
 test_make_targets() {
   local target
+  check "make handout PARTS=3A,3B: the handout's own PARTS reaches the generator" bash -c "
+    make -s handout OUT=$tmp/make-handout PARTS=3A,3B >$tmp/mh.txt 2>&1; cat $tmp/mh.txt
+    grep -q 'student regions replaced (3A: [0-9]*, 3B: [0-9]*)' $tmp/mh.txt"
   for target in test-2Z test-2a test-4A race-2z asan-3C test-labrpcx; do
     make -s "$target" >"$tmp/make.txt" 2>&1
     echo "exit $?" >>"$tmp/make.txt"

@@ -252,7 +252,7 @@ void KvConfig::DisconnectClient(const std::shared_ptr<kvraft::Clerk>& ck,
 
 // Shutdown a server by isolating it
 void KvConfig::ShutdownServer(int i) {
-  lab::log(lab::Topic::test, i, "ShutdownServer: S", i, " crashes (its persisted state is kept)");
+  lab::log(lab::Topic::test, i, "ShutdownServer (its persisted state is kept)");
   std::shared_ptr<kvraft::KVServer> kv;
   {
     lab::Lock lock(mu_);
@@ -294,7 +294,7 @@ void KvConfig::StartServer(int i) {
       net_.Connect(endnames_[i][j], server_name(j));
       net_.NameCaller(endnames_[i][j], cat("S", i), i);
     }
-    lab::log(lab::Topic::test, i, "StartServer: S", i, " starts from its persisted state");
+    lab::log(lab::Topic::test, i, "StartServer (from its persisted state)");
 
     // a fresh persister, so old instance doesn't overwrite new instance's persisted
     // state. give the fresh persister a copy of the old persister's state, so that the

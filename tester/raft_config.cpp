@@ -144,7 +144,7 @@ void RaftConfig::crash1(int i) {
     rf = peer.raft;
   }
   if (rf) {
-    lab::log(lab::Topic::test, i, "crash1: S", i, " crashes (its persisted state is kept)");
+    lab::log(lab::Topic::test, i, "crash1 (its persisted state is kept)");
     rf->Kill();  // never under the tester lock
   }
   lab::Lock lock(mu_);
@@ -174,7 +174,7 @@ void RaftConfig::start1(int i) {
     net_.Connect(end_names[j], server_name(j));
     net_.NameCaller(end_names[j], cat("S", i), i);
   }
-  lab::log(lab::Topic::test, i, "start1: S", i, " starts from its persisted state");
+  lab::log(lab::Topic::test, i, "start1 (from its persisted state)");
 
   std::shared_ptr<raft::Persister> persister;
   {
@@ -383,7 +383,7 @@ void RaftConfig::applierSnap(int i, std::shared_ptr<raft::ApplyChannel> apply_ch
 // connect attaches server i to the net.
 void RaftConfig::connect(int i) {
   lab::Lock lock(mu_);
-  if (!peers_[i].connected) lab::log(lab::Topic::test, i, "connect S", i);
+  if (!peers_[i].connected) lab::log(lab::Topic::test, i, "connect");
   peers_[i].connected = true;
   // outgoing ClientEnds
   for (int j = 0; j < n_; j++) {
@@ -402,7 +402,7 @@ void RaftConfig::connect(int i) {
 // disconnect detaches server i from the net.
 void RaftConfig::disconnect(int i) {
   lab::Lock lock(mu_);
-  if (peers_[i].connected) lab::log(lab::Topic::test, i, "disconnect S", i);
+  if (peers_[i].connected) lab::log(lab::Topic::test, i, "disconnect");
   peers_[i].connected = false;
   // outgoing ClientEnds
   if (!peers_[i].end_names.empty()) {
