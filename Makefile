@@ -5,7 +5,7 @@
 #   make test-sim                                               everything, simulated world
 #   make stress PART=2A N=100 J=2                               N runs of each test, failures kept
 #   make sim-stress PART=2C SEEDS=1000                          seeds 1..1000 of each test, simulated
-#   make grade | make grade PART=2B N=3                         score table + grade-out/results.json
+#   make grade | make grade PART=2B N=3 [SEEDS=20]              score table + grade-out/results.json
 #   make autograder PART=2A [N=3]                               Gradescope's autograder zip
 #   make handout OUT=dir                                        the student handout (TODOs for solutions)
 #   make bench | make bench-2                                   benchmarks (docs/benchmarks.md)
@@ -136,16 +136,18 @@ sim-stress: build
 
 # Grade: every graded test (a "// points: N" line above its TEST_CASE), or PART's (2A, 2,
 # or a test name), N runs each, TIMEOUT seconds per run; SIM=1 in the simulated world,
-# SIM=0 (default) the real one. The grader removes old results, then builds what the parts
+# SIM=0 (default) the real one; SEEDS=S adds simulated seeds 1..S that must all pass for the
+# points. The grader removes old results, then builds what the parts
 # need itself, so a failed build still writes grade-out/results.json (every test 0, the
 # compiler's errors). autograder: the same settings baked into Gradescope's zip.
 grade_options = $(if $(filter-out file,$(origin PART)),$(PART)) \
-  $(if $(filter-out file,$(origin N)),-n $(N)) $(if $(TIMEOUT),-t $(TIMEOUT)) $(if $(SIM),--sim=$(SIM))
+  $(if $(filter-out file,$(origin N)),-n $(N)) $(if $(TIMEOUT),-t $(TIMEOUT)) $(if $(SIM),--sim=$(SIM)) \
+  $(if $(filter-out file,$(origin SEEDS)),--seeds $(SEEDS))
 grade:
-	@scripts/grade --make $(grade_options)
+	@scripts/grade --make $(strip $(grade_options))
 
 autograder:
-	@scripts/autograder/make-zip $(grade_options) $(if $(OUT),-o $(OUT))
+	@scripts/autograder/make-zip $(strip $(grade_options)) $(if $(OUT),-o $(OUT))
 
 # Handout: this tree with the student regions of raft/ and kvraft/ replaced by TODOs
 # (PARTS=3A,3B strips only those); check-handout builds one and runs its tests.

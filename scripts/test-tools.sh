@@ -173,7 +173,35 @@ assert 'timed out' in tests['TestHang2A (2A)']['output']
     for t in 2B:TestFollowerFailure2B 2B:TestLeaderFailure2B 2D:TestSnapshotInit2D; do
       $g --list \${t%:*} | grep -qE \"^\${t%:*} +\${t#*:} +extra \" || { echo \$t; exit 1; }
     done"
+  test_grade_seeds
   test_grade_rules
+}
+
+# --seeds: simulated seeds beside the real runs; one failing seed costs the test its points.
+test_grade_seeds() {
+  local g=scripts/grade fake=scripts/testdata/fake-build src=scripts/testdata/grade-sample.cpp
+  $g --sources $src -b $fake --seeds 4 -o "$tmp/seeds/results.json" TestPass2A TestFlaky2A >"$tmp/seeds.txt" 2>&1
+  echo "exit $?" >>"$tmp/seeds.txt"
+  check "grade: --seeds adds a Seeds column; a failing seed scores 0 and is listed with its replay line" bash -c "
+    grep -qE '^TestPass2A \(2A\) +5 +1/1 +5 +4/4$' $tmp/seeds.txt &&
+    grep -qE '^TestFlaky2A \(2A\) +3 +[01]/1 +0 +3/4 ' $tmp/seeds.txt && grep -qx 'exit 1' $tmp/seeds.txt &&
+    grep -q 'simulated seeds 1..4 that must all pass' $tmp/seeds.txt"
+  check "grade: results.json lists each failing seed, its log and its replay line" python3 -c "
+import json
+tests = {t['name']: t for t in json.load(open('$tmp/seeds/results.json'))['tests']}
+flaky = tests['TestFlaky2A (2A)']['output']
+assert 'failed 1 of 4 simulated seeds' in flaky, flaky
+assert 'LAB_SIM=1 LAB_SEED=3 scripts/testdata/fake-build/raft_test -tc=TestFlaky2A' in flaky, flaky
+assert 'passed all 4 simulated seeds' in tests['TestPass2A (2A)']['output']
+"
+  check "grade: only failing seeds keep their logs" bash -c "
+    [ -e $tmp/seeds/TestFlaky2A_seed3.log ] && [ ! -e $tmp/seeds/TestFlaky2A_seed1.log ]"
+  check "grade: --seeds takes a whole number; with --sim=1 it is a usage error" bash -c "
+    $g --sources $src -b $fake --seeds x TestPass2A 2>&1 | grep -q 'expected a whole number of simulated seeds' &&
+    { $g --sources $src -b $fake --seeds 2 --sim=1 TestPass2A >/dev/null 2>&1; [ \$? -eq 2 ]; }"
+  check "grade: make passes SEEDS on as --seeds" bash -c "
+    make -n grade PART=2A SEEDS=5 | grep -qE '^scripts/grade --make 2A .*--seeds 5\$' &&
+    ! make -n grade PART=2A | grep -q -- --seeds"
 }
 
 # The rules that keep a score honest: old results go first, a failed build scores 0 and
