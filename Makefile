@@ -7,6 +7,7 @@
 #   make sim-stress PART=2C SEEDS=1000                          seeds 1..1000 of each test, simulated
 #   make grade | make grade PART=2B N=3 [SEEDS=20]              score table + grade-out/results.json
 #   make autograder PART=2A [N=3]                               Gradescope's autograder zip
+#   make mutants [ENTRY='2b-*'] [N=30] [J=2]                   the catalogue of bugs: what the tests catch
 #   make handout OUT=dir                                        the student handout (TODOs for solutions)
 #   make bench | make bench-2                                   benchmarks (docs/benchmarks.md)
 #   make check-rules                                            the runtime rule, citations (docs/design.md)
@@ -40,7 +41,7 @@ endef
 
 .PHONY: deps build build-tsan build-asan test test-sim \
         $(foreach p,test race asan,$(p)-labrpc $(p)-2 $(p)-3 $(p)-porcupine) race asan bench bench-2 bench-3 bench-sim bench-porcupine check-picture stress sim-stress grade \
-        autograder handout check-handout check-docs test-tools \
+        autograder mutants handout check-handout check-docs test-tools \
         check-rules format clean
 
 deps:
@@ -149,6 +150,14 @@ grade:
 autograder:
 	@scripts/autograder/make-zip $(strip $(grade_options)) $(if $(OUT),-o $(OUT))
 
+# Mutation testing: the catalogue's classic bugs (mutants/), each applied to a copy of the
+# tree and swept over simulated seeds; a kill matrix (scripts/mutants -h). ENTRY picks
+# entries (wildcards), N and M the Lab 2 and Lab 3 seeds, J entries at a time.
+mutants_options = $(if $(filter-out file,$(origin N)),-n $(N)) $(if $(M),-m $(M)) -j $(J) \
+  $(if $(HOSTS),--sshloginfile $(HOSTS)) $(if $(GO_ONLY),--go-only) $(foreach e,$(ENTRY),'$(e)')
+mutants: deps
+	@scripts/mutants $(strip $(mutants_options))
+
 # Handout: this tree with the student regions of raft/ and kvraft/ replaced by TODOs
 # (PARTS=3A,3B strips only those); check-handout builds one and runs its tests.
 handout:
@@ -202,4 +211,4 @@ format:
 	@git ls-files '*.cpp' '*.hpp' | xargs clang-format -i
 
 clean:
-	rm -rf build build-tsan build-asan compile_commands.json grade-out
+	rm -rf build build-tsan build-asan compile_commands.json grade-out mutants-out
