@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # CI's handout check: generates the handout (scripts/handout) into a temporary folder (the
-# generator itself stops on a comment that names code it removed, file:line and name),
-# builds its Raft tests there, and checks that they fail the way the Go skeleton's do:
+# generator itself stops on a comment that names code it removed, file:line and name; the
+# instructors' mutants/ must not be in it), builds its Raft tests there, and checks that
+# they fail the way the Go skeleton's do:
 #   1. TestInitialElection2A, real world: "expected one leader, got none", within its limit;
 #   2. all of Lab 2, simulated world: every test fails with a test report (none passes,
 #      none crashes, none hangs).
@@ -15,7 +16,7 @@ for arg in "$@"; do
   case $arg in
     --kv) kv=1 ;;
     --keep) keep=1 ;;
-    *) sed -n '2,10p' "$0"; exit 2 ;;
+    *) sed -n '2,11p' "$0"; exit 2 ;;
   esac
 done
 dir=$(mktemp -d "${TMPDIR:-/tmp}/handout-check.XXXXXX")
@@ -24,6 +25,7 @@ fail() { echo "check-handout: FAILED ($1)"; [ $keep = 1 ] && echo "check-handout
 start=$SECONDS
 
 scripts/handout "$dir/handout" || fail "the generator stopped"
+[ ! -e "$dir/handout/mutants" ] || fail "the catalogue of student bugs (mutants/) is in the handout"
 if grep -rn -E '^\s*// STUDENT (BEGIN|END)' "$dir/handout/raft" "$dir/handout/kvraft"; then
   fail "student markers left in the handout"
 fi

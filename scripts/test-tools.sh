@@ -3,9 +3,10 @@
 # stress runner and the grader (against fake test binaries, so they run in seconds and
 # can be made to fail on purpose), the handout generator (generation only; the build and
 # run of a handout is scripts/check-handout.sh), the test runner's totals, make's part
-# targets, porcupine_bench's command line (typos fail loudly) and check-docs. The last line is
+# targets, porcupine_bench's command line (typos fail loudly), check-docs and mutants/apply
+# (the catalogue of student bugs: lint, apply to a copy and back). The last line is
 # "tools: N passed, N failed".
-# usage: scripts/test-tools.sh [prettylog|stress|grade|handout|run_tests|make_targets|porcupine_bench|check_docs|raft_mode ...]
+# usage: scripts/test-tools.sh [prettylog|stress|grade|handout|run_tests|make_targets|porcupine_bench|check_docs|raft_mode|mutants ...]
 #        (default: all)
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -339,7 +340,9 @@ test_handout() {
     todos=\$(cat $tmp/ho/raft/*.?pp $tmp/ho/kvraft/*.?pp | grep -cE '^ *// TODO \(2[A-D]|3[AB]\): your code here\.$')
     echo regions \$regions todos \$todos; [ \$regions -eq \$todos ] && [ \$regions -gt 0 ]"
   check "handout: files outside raft/ and kvraft/ are copied unchanged" bash -c "
-    for f in \$(git ls-files | grep -v -E '^(raft|kvraft)/'); do cmp -s \$f $tmp/ho/\$f || { echo differs: \$f; exit 1; }; done"
+    for f in \$(git ls-files | grep -v -E '^(raft|kvraft|mutants)/'); do cmp -s \$f $tmp/ho/\$f || { echo differs: \$f; exit 1; }; done"
+  check "handout: the catalogue of student bugs (mutants/) is left out" bash -c "
+    git ls-files mutants | grep -q . && ! test -e $tmp/ho/mutants"
   check "handout: the API and the region-free code stay" bash -c "
     grep -q 'StartResult Start(Bytes command);' $tmp/ho/raft/raft.hpp &&
     grep -q 'std::shared_ptr<lab::Service> MakeService' $tmp/ho/raft/raft.cpp &&
@@ -543,6 +546,49 @@ test_raft_mode() {
     LAB_SIM=1 LAB_SEED=1 LAB_LOG=vote LAB_RAFT_MODE=checkquorum $run 2>&1 | grep -qv 'pre-vote'"
 }
 
+# --- mutants/apply (the catalogue of student bugs: lint, apply to a copy, take out) -------
+test_mutants() {
+  local a=mutants/apply copy=$tmp/mcopy cat=$tmp/mcat entry=2a-vote-twice-in-a-term
+  check "mutants: --lint passes on the catalogue" bash -c "
+    $a --lint >$tmp/lint.txt 2>&1; cat $tmp/lint.txt; grep -qE '^lint: ok \([0-9]+ entries: ' $tmp/lint.txt"
+  check "mutants: --list --tsv has a header and one row per entry" bash -c "
+    $a --list --tsv >$tmp/list.tsv && head -n 1 $tmp/list.tsv | grep -qx \$'name\tparts\tmode\texpect\trule' &&
+    [ \$((\$(wc -l <$tmp/list.tsv) - 1)) -eq \$(ls mutants/*.patch | wc -l) ] &&
+    grep -qE \$'^$entry\t2A,2B,2C\tboth\tcaught\t' $tmp/list.tsv"
+  mkdir -p "$copy" && cp -r raft kvraft "$copy/"
+  check "mutants: apply, then -R, restores the copy byte for byte" bash -c "
+    $a self-checks-off $entry 3a-no-dedup $copy && ! diff -rq raft $copy/raft >/dev/null &&
+    ! diff -rq kvraft $copy/kvraft >/dev/null && $a -R self-checks-off $entry 3a-no-dedup $copy &&
+    diff -r raft $copy/raft && diff -r kvraft $copy/kvraft"
+  check "mutants: --check leaves the copy untouched" bash -c "
+    $a --check self-checks-off $entry $copy && diff -r raft $copy/raft"
+  check "mutants: an entry that does not apply fails, naming it, and undoes the others" bash -c "
+    ! $a self-checks-off $entry $entry $copy 2>$tmp/twice.txt &&
+    grep -q '$entry.patch does not apply to $copy: ' $tmp/twice.txt && diff -r raft $copy/raft"
+  check "mutants: the reference tree itself is refused" bash -c "
+    $a $entry . 2>$tmp/self.txt; [ \$? -eq 2 ] && grep -q 'is the reference tree itself' $tmp/self.txt &&
+    git diff --quiet -- raft"
+  check "mutants: an unknown entry is an error naming it" bash -c "
+    ! $a 2a-no-such-bug $copy 2>$tmp/unknown.txt && grep -q \"no entry named '2a-no-such-bug'\" $tmp/unknown.txt"
+  # A catalogue of its own, broken on purpose.
+  mkdir -p "$cat" && cp -r raft kvraft mutants "$cat/"
+  sed -i 's/^Mode: both$/Mode: sometimes/' "$cat/mutants/$entry.patch"
+  sed -i '/^Source: /d' "$cat/mutants/2a-no-up-to-date-check.patch"
+  sed 's/^Name: .*/Name: 2b-other-name/' "$cat/mutants/3a-no-dedup.patch" >"$cat/mutants/3a-copied.patch"
+  sed -i 's/  const bool fresh = last == lastSeq_.end() || op.SeqNum > last->second;/  const bool fresh = true;/' \
+    "$cat/kvraft/server.cpp"
+  $cat/mutants/apply --lint >"$tmp/badlint.txt" 2>&1
+  echo "exit $?" >>"$tmp/badlint.txt"
+  check "mutants: --lint fails on a broken catalogue, naming each file and problem" bash -c "
+    $(declare -f contains); f=$tmp/badlint.txt
+    contains \$f \"lint: mutants/$entry.patch: Mode 'sometimes' is not one of plain, default, both\" &&
+    contains \$f 'lint: mutants/2a-no-up-to-date-check.patch: header lacks Source' &&
+    contains \$f \"lint: mutants/3a-copied.patch: Name '2b-other-name' differs from the file name '3a-copied'\" &&
+    contains \$f 'lint: mutants/3a-no-dedup.patch: does not apply to the tree: ' &&
+    contains \$f 'lint: mutants/3a-dedup-by-not-equal.patch: does not apply to the tree: ' &&
+    grep -qx 'exit 1' \$f"
+}
+
 # --- make's test targets: a mistyped part is an error naming the parts -------------------
 test_make_targets() {
   local target
@@ -560,7 +606,7 @@ test_make_targets() {
 }
 
 want=("$@")
-[ ${#want[@]} -eq 0 ] && want=(prettylog stress grade handout run_tests make_targets porcupine_bench check_docs raft_mode)
+[ ${#want[@]} -eq 0 ] && want=(prettylog stress grade handout run_tests make_targets porcupine_bench check_docs raft_mode mutants)
 for tool in "${want[@]}"; do
   if declare -f "test_$tool" >/dev/null; then "test_$tool"; else echo "test-tools: no tests for $tool" >&2; exit 2; fi
 done
