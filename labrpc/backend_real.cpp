@@ -805,4 +805,11 @@ class RealBackend final : public Backend {
 Backend* make_real_backend() { return new RealBackend(); }
 
 }  // namespace detail
+
+// Here because this file may read the clock (see runtime.hpp); no backend is involved.
+double real_seconds() {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
 }  // namespace lab

@@ -45,6 +45,12 @@ inline TimePoint now() { return Clock::now(); }
 // Seconds since `since`, as the Go tests print them.
 double seconds_since(TimePoint since);
 
+// The machine's monotonic clock in seconds (from an arbitrary start), in either world and
+// without starting a backend: for tools that time whole runs from outside any World (the
+// seed sweep's parent process, which must stay single-threaded). Never for a test's logic,
+// which reads lab::now().
+double real_seconds();
+
 // Thrown out of a blocking call once the caller's World has ended or failed.
 class Cancelled : public std::runtime_error {
  public:

@@ -1,6 +1,7 @@
 // The main of every test binary: prints the run's seed first (so any run can be
 // replayed with LAB_SEED), then hands over to doctest — or, with
-// LAB_CHECK_DETERMINISM=1, runs the binary twice and compares (tester/determinism.hpp).
+// LAB_CHECK_DETERMINISM=1, runs the binary twice and compares (tester/determinism.hpp),
+// or, with LAB_SEEDS, runs it once per seed (tester/sweep.hpp).
 //
 // The report (reporter "lab-console", the default unless -r chooses others) is doctest's
 // console report but for one line: a test case that failed and then unwound through
@@ -11,10 +12,13 @@
 #include <doctest/doctest.h>
 
 #include <exception>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "labrpc/runtime.hpp"
 #include "tester/determinism.hpp"
+#include "tester/sweep.hpp"
 #include "tester/test_guard.hpp"
 
 namespace {
@@ -57,10 +61,22 @@ bool reporters_chosen(int argc, char** argv) {
 // The default report: doctest's console reporter with the change above.
 REGISTER_REPORTER("lab-console", 0, LabConsoleReporter);
 
-int main(int argc, char** argv) {
-  if (tester::determinism_check_requested()) return tester::run_determinism_check(argc, argv);
+namespace {
+
+// One run: the seed first, then doctest, leaving out the test cases named (a sweep's
+// child that resumes a seed after a crash).
+int run_tests(int argc, char** argv, const std::vector<std::string>& excluded) {
   lab::run_seed();
   doctest::Context context(argc, argv);
   if (!reporters_chosen(argc, argv)) context.setOption("reporters", "lab-console");
+  for (const std::string& name : excluded) context.addFilter("test-case-exclude", name.c_str());
   return context.run();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (tester::sweep::requested()) return tester::sweep::run(argc, argv, run_tests);
+  if (tester::determinism_check_requested()) return tester::run_determinism_check(argc, argv);
+  return run_tests(argc, argv, {});
 }
