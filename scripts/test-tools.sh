@@ -6,7 +6,7 @@
 # targets, porcupine_bench's command line (typos fail loudly), check-docs and mutants/apply
 # (the catalogue of student bugs: lint, apply to a copy and back). The last line is
 # "tools: N passed, N failed".
-# usage: scripts/test-tools.sh [prettylog|stress|grade|handout|run_tests|make_targets|porcupine_bench|check_docs|raft_mode|mutants ...]
+# usage: scripts/test-tools.sh [prettylog|stress|grade|handout|run_tests|make_targets|porcupine_bench|check_docs|raft_mode|mutants|mutants_runner ...]
 #        (default: all)
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -589,6 +589,24 @@ test_mutants() {
     grep -qx 'exit 1' \$f"
 }
 
+# --- scripts/mutants: its command line (the runs themselves: scripts/check-mutants.sh) ---
+test_mutants_runner() {
+  local m=scripts/mutants arg
+  check "mutants --list: the selected entries and their cells, plain mode first" bash -c "
+    $m --list '2c-vote-*' --modes plain >$tmp/ml.txt; cat $tmp/ml.txt
+    grep -qE '^2c-vote-not-persisted +caught +2C/plain\$' $tmp/ml.txt && grep -qx '2 entries' $tmp/ml.txt"
+  check "mutants --parts narrows each entry's cells" bash -c "
+    $m --list 2a-vote-twice-in-a-term --parts 2B | grep -qE '^2a-vote-twice-in-a-term +caught +2B/plain 2B/default\$'"
+  for arg in "no-such-entry" "-n 0" "-n x" "-m -1" "-j 0" "--parts 2E" "--modes fast" "--parts 3A 2a-*"; do
+    check "mutants $arg: a usage error (exit 2) that names the problem" bash -c "
+      $m $arg --list >$tmp/mu.txt 2>&1; s=\$?; cat $tmp/mu.txt
+      [ \$s -eq 2 ] && grep -qE '^mutants: (no entry|-n|-m|-j|--parts|--modes|no selected entry)' $tmp/mu.txt"
+  done
+  check "make mutants passes ENTRY, N, M, J, HOSTS and GO_ONLY on" bash -c "
+    make -n mutants ENTRY='2a-* 3b-x' N=5 M=2 J=1 HOSTS=h GO_ONLY=1 |
+      grep -qxF \"scripts/mutants -n 5 -m 2 -j 1 --sshloginfile h --go-only '2a-*' '3b-x'\""
+}
+
 # --- make's test targets: a mistyped part is an error naming the parts -------------------
 test_make_targets() {
   local target
@@ -606,7 +624,7 @@ test_make_targets() {
 }
 
 want=("$@")
-[ ${#want[@]} -eq 0 ] && want=(prettylog stress grade handout run_tests make_targets porcupine_bench check_docs raft_mode mutants)
+[ ${#want[@]} -eq 0 ] && want=(prettylog stress grade handout run_tests make_targets porcupine_bench check_docs raft_mode mutants mutants_runner)
 for tool in "${want[@]}"; do
   if declare -f "test_$tool" >/dev/null; then "test_$tool"; else echo "test-tools: no tests for $tool" >&2; exit 2; fi
 done
