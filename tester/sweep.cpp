@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
@@ -55,8 +56,39 @@ struct Settings {
   double timeout = kDefaultTimeoutSeconds;
   std::string out_dir;     // empty: no files
   std::string binary;      // argv[0], for the replay lines
-  std::string replay_env;  // what a replay needs besides the world and the seed
+  std::string replay_env;  // what a replay needs besides the world and the seed: "X=1 "
 };
+
+// A shell word for `text`: as it is when it is plain, else in single quotes.
+std::string shell_word(const std::string& text) {
+  const bool plain = !text.empty() && text.find_first_not_of(
+      "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_,.:/=+-") == std::string::npos;
+  if (plain) return text;
+  std::string quoted = "'";
+  for (char c : text) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return quoted + "'";
+}
+
+// The lab's settings in the environment that a replay needs besides the world and the
+// seed (a Raft option, say), by name: every LAB_ variable set, but the sweep's own and
+// LAB_LOG (the failing run's log is kept; the replay says how to get it again).
+std::string replay_environment() {
+  static const std::vector<std::string_view> skipped = {
+      "LAB_SIM", "LAB_SEED", "LAB_SEEDS", "LAB_SWEEP_OUT", "LAB_SWEEP_TIMEOUT", "LAB_LOG"};
+  std::vector<std::string> settings;
+  for (char** e = environ; *e != nullptr; ++e) {
+    const std::string_view entry(*e);
+    const size_t eq = entry.find('=');
+    if (!entry.starts_with("LAB_") || eq == std::string_view::npos || eq + 1 == entry.size()) continue;
+    if (std::find(skipped.begin(), skipped.end(), entry.substr(0, eq)) != skipped.end()) continue;
+    settings.push_back(std::string(entry.substr(0, eq + 1)) +
+                       shell_word(std::string(entry.substr(eq + 1))));
+  }
+  std::sort(settings.begin(), settings.end());
+  std::string words;
+  for (const std::string& s : settings) words += s + " ";
+  return words;
+}
 
 Settings read_settings(char** argv) {
   Settings s;
@@ -97,7 +129,7 @@ Settings read_settings(char** argv) {
     s.out_dir = out;
   }
   s.binary = argv[0];
-  if (const char* mode = env("LAB_RAFT_MODE")) s.replay_env = std::string("LAB_RAFT_MODE=") + mode + " ";
+  s.replay_env = replay_environment();
   return s;
 }
 
