@@ -82,7 +82,7 @@ TEST_CASE("TestExtraWaiterMatchedByIndex3A") {
 
   cfg.begin("Test: a waiter is answered by its own operation, not its index (3A-extra)");
 
-  const int rounds = 3;
+  const int rounds = 6;
   for (int j = 0; j < rounds; j++) {
     auto [p1, p2] = cfg.make_partition();  // the leader last in p2
     cfg.partition(p1, p2);
@@ -106,9 +106,10 @@ TEST_CASE("TestExtraWaiterMatchedByIndex3A") {
 
 TEST_SUITE("3B-extra") {
 
-// Every server restarts while a clerk's Append is in flight; with a tiny maxraftstate the
-// servers snapshot after nearly every command, so the Append, once applied, lives in the
-// snapshot, not in the log. The clerk retries it after the restart: the duplicate table
+// A clerk's Append is cut off from its reply (the clerk's ends go down while the server
+// waits for the commit); with a tiny maxraftstate every server snapshots after nearly
+// every command, so once applied the Append lives in the snapshots, not in the log. Every
+// server restarts, then the clerk, reconnected, retries the Append: the duplicate table
 // must have come back with the snapshot, or the Append applies twice.
 // points: extra
 TEST_CASE("TestExtraDedupSurvivesSnapshot3B") {
@@ -122,11 +123,16 @@ TEST_CASE("TestExtraDedupSurvivesSnapshot3B") {
 
   const int rounds = 6;
   for (int j = 0; j < rounds; j++) {
+    Get(cfg, *ck, "k", nullptr, -1);  // a leader, known to the clerk: the Append goes at once
     auto done = append_async(cfg, ck, cat("x 0 ", j, " y"));
-    lab::sleep(std::chrono::milliseconds(cfg.rand_intn(40)));
+    // An Append takes about a millisecond from the clerk's call to the leader's reply.
+    lab::sleep(std::chrono::microseconds(cfg.rand_intn(1500)));
+    cfg.DisconnectClient(ck, cfg.All());  // the reply, if not sent yet, is lost
+    lab::sleep(300ms);                     // applied and snapshotted meanwhile
     for (int i = 0; i < nservers; i++) cfg.ShutdownServer(i);
     for (int i = 0; i < nservers; i++) cfg.StartServer(i);
     cfg.ConnectAll();
+    cfg.ConnectClient(ck, cfg.All());
     await(cfg, done, cat("Append number ", j));
   }
   checkConcurrentAppends(cfg, Get(cfg, *ck, "k", nullptr, -1), {rounds});
