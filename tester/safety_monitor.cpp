@@ -110,8 +110,7 @@ std::optional<std::string> SafetyMonitor::start(const Ticket& t, int index, int 
 
   if (index <= t.applied_floor) {
     violation = cat("leader log: peer ", t.peer, ", leader in term ", term,
-                    ", put a command at index ", index, " but had applied index ",
-                    t.applied_floor);
+                    ", put a command at index ", index, " but had applied index ", t.applied_floor);
   } else if (term == t.leader_term && index <= t.leader_index) {
     violation = cat("leader append-only: peer ", t.peer, ", leader in term ", term,
                     ", put a command at index ", index, " after one at index ", t.leader_index,

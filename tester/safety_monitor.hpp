@@ -63,11 +63,11 @@ class SafetyMonitor {
   struct Ticket {
     int peer = 0;
     uint64_t life = 0;
-    int term_floor = 0;      // the life's highest term reported before
-    int carried_floor = 0;   // the highest term its earlier lives reported before a crash
-    int applied_floor = 0;   // the highest index the life had applied
-    int leader_term = -1;    // the life's latest term as leader, and its highest Start
-    int leader_index = 0;    //   index in that term
+    int term_floor = 0;     // the life's highest term reported before
+    int carried_floor = 0;  // the highest term its earlier lives reported before a crash
+    int applied_floor = 0;  // the highest index the life had applied
+    int leader_term = -1;   // the life's latest term as leader, and its highest Start
+    int leader_index = 0;   //   index in that term
   };
   Ticket begin(int peer, uint64_t life);
   // The answer of GetState; the violation it shows, if any.
@@ -99,11 +99,11 @@ class SafetyMonitor {
   std::optional<std::string> record_term(const Ticket& ticket, int term, bool is_leader);
 
   lab::Mutex mu_;
-  std::vector<uint64_t> live_;         // each peer's current life (0: never started)
-  std::vector<int> carried_;           // each peer's term before its last crash
+  std::vector<uint64_t> live_;  // each peer's current life (0: never started)
+  std::vector<int> carried_;    // each peer's term before its last crash
   std::map<uint64_t, Life> lives_;
   uint64_t next_life_ = 1;
-  std::map<int, Leader> leaders_;      // the first leader seen in each term
+  std::map<int, Leader> leaders_;  // the first leader seen in each term
   // term t -> the highest index some peer had applied before reporting term t: committed
   // by term t.
   std::map<int, Committed> committed_by_;
