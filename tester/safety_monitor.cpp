@@ -36,9 +36,7 @@ SafetyMonitor::SafetyMonitor(int n)
 uint64_t SafetyMonitor::started(int peer) {
   lab::Lock lock(mu_);
   const uint64_t life = next_life_++;
-  Life& l = lives_[life];
-  l.peer = peer;
-  l.carried_floor = carried_[peer];
+  lives_[life].carried_floor = carried_[peer];
   live_[peer] = life;
   return life;
 }

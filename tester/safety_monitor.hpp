@@ -79,7 +79,6 @@ class SafetyMonitor {
 
  private:
   struct Life {
-    int peer = 0;
     int term_high = 0;
     int carried_floor = 0;
     int applied_high = 0;
