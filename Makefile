@@ -3,6 +3,7 @@
 #   make race-2A | asan-2A ...  / make race | make asan        the same under TSan / ASan+UBSan
 #   LAB_SIM=1 make test-2C                                      any test target, simulated world
 #   make test-sim                                               everything, simulated world
+#   make test-extra                                             the extra suites (not Go's tests)
 #   make stress PART=2A N=100 J=2                               N runs of each test, failures kept
 #   make sim-stress PART=2C SEEDS=1000                          seeds 1..1000 of each test, simulated
 #   make grade | make grade PART=2B N=3 [SEEDS=20]              score table + grade-out/results.json
@@ -39,7 +40,7 @@ define check_part  # $(call check_part,PART,TARGET_PREFIX)
 	  exit 2; fi
 endef
 
-.PHONY: deps build build-tsan build-asan test test-sim \
+.PHONY: deps build build-tsan build-asan test test-sim test-extra \
         $(foreach p,test race asan,$(p)-labrpc $(p)-2 $(p)-3 $(p)-porcupine) race asan bench bench-2 bench-3 bench-sim bench-porcupine check-picture stress sim-stress grade \
         autograder mutants handout check-handout check-docs test-tools \
         check-rules format clean
@@ -72,6 +73,15 @@ test: build
 
 test-sim: build
 	@scripts/run-tests.sh build sim:labrpc_test "" $(SIM_TESTS)
+
+# The extra suites (tester/test_2_extra.cpp, test_3_extra.cpp): scenario tests that are not
+# Go's, in suites named PART-extra, which -ts=2A and the part targets do not match. RUN
+# names one of them: a name ending in 3A or 3B runs in kv_test, any other in raft_test.
+extra_filter = -ts=*-extra $(if $(RUN),-tc=$(RUN))
+extra_binaries = $(if $(RUN),$(if $(filter %3A %3B,$(RUN)),kv_test,raft_test),raft_test kv_test)
+test-extra: deps
+	$(call configure,build,,$(extra_binaries))
+	@scripts/run-tests.sh build $(foreach b,$(extra_binaries),$(b) "$(extra_filter)")
 
 race: build-tsan
 	@scripts/run-tests.sh build-tsan $(ALL_TESTS)

@@ -6,7 +6,7 @@
 # targets, porcupine_bench's command line (typos fail loudly), check-docs and mutants/apply
 # (the catalogue of student bugs: lint, apply to a copy and back). The last line is
 # "tools: N passed, N failed".
-# usage: scripts/test-tools.sh [prettylog|stress|grade|handout|run_tests|make_targets|porcupine_bench|check_docs|raft_mode|mutants|mutants_runner ...]
+# usage: scripts/test-tools.sh [prettylog|stress|grade|handout|run_tests|make_targets|porcupine_bench|check_docs|raft_mode|mutants|mutants_runner|monitors ...]
 #        (default: all)
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -607,6 +607,24 @@ test_mutants_runner() {
       grep -qxF \"scripts/mutants -n 5 -m 2 -j 1 --sshloginfile h --go-only '2a-*' '3b-x'\""
 }
 
+# --- the safety monitors' switch and the extra suites (the real raft_test) ---------------
+test_monitors() {
+  local b=build/raft_test run="build/raft_test -tc=TestInitialElection2A"
+  [ -x $b ] || { check "raft_test is built" false; return; }
+  check "LAB_MONITORS: a value but 0 or 1 stops the run with exit 2, naming it" bash -c "
+    LAB_MONITORS=yes $run >$tmp/mon.txt 2>&1; [ \$? -eq 2 ] &&
+    grep -q 'lab: LAB_MONITORS=yes: expected 1 (safety monitors on, the default) or 0 (off)' $tmp/mon.txt"
+  check "LAB_MONITORS=0 and =1 both run the tests" bash -c "
+    LAB_SIM=1 LAB_SEED=1 LAB_MONITORS=0 $run >/dev/null 2>&1 && LAB_SIM=1 LAB_SEED=1 LAB_MONITORS=1 $run >/dev/null 2>&1"
+  check "the extra suites: -ts=2C leaves them out, -ts=*-extra runs only them" bash -c "
+    ! $b -ltc -ts=2A,2B,2C,2D | grep -q '^TestExtra' &&
+    [ \$($b -ltc '-ts=*-extra' | grep -c '^TestExtra') -eq \$($b -ltc '-ts=*-extra' | grep -c '^Test') ] &&
+    $b -ltc -ts=2C-extra | grep -qx TestExtraFigure8Schedule2C"
+  check "the extra suites are graded 'extra', worth 0 points" bash -c "
+    scripts/grade --list 2C-extra | grep -qE '^2C-extra TestExtraVoteSurvivesCrash2C +extra ' &&
+    scripts/grade --list 2C-extra | grep -qx 'total 0 points in 0 tests, and 3 extra (0 points)'"
+}
+
 # --- make's test targets: a mistyped part is an error naming the parts -------------------
 test_make_targets() {
   local target
@@ -624,7 +642,7 @@ test_make_targets() {
 }
 
 want=("$@")
-[ ${#want[@]} -eq 0 ] && want=(prettylog stress grade handout run_tests make_targets porcupine_bench check_docs raft_mode mutants mutants_runner)
+[ ${#want[@]} -eq 0 ] && want=(prettylog stress grade handout run_tests make_targets porcupine_bench check_docs raft_mode mutants mutants_runner monitors)
 for tool in "${want[@]}"; do
   if declare -f "test_$tool" >/dev/null; then "test_$tool"; else echo "test-tools: no tests for $tool" >&2; exit 2; fi
 done

@@ -36,9 +36,11 @@ KvConfig::KvConfig(int n, bool unreliable, int maxraftstate, MakeKvService makeS
       maxraftstate_(maxraftstate),
       makeService_(std::move(makeService)),
       kvservers_(static_cast<size_t>(n)),
+      lives_(static_cast<size_t>(n), 0),
       saved_(static_cast<size_t>(n)),
       endnames_(static_cast<size_t>(n)),
       rng_(lab::Rng::derived("tester")),
+      monitor_(monitors_enabled() ? std::make_unique<SafetyMonitor>(n) : nullptr),
       guard_(world_) {
   warn_once_if_one_cpu();
   try {
@@ -47,6 +49,7 @@ KvConfig::KvConfig(int n, bool unreliable, int maxraftstate, MakeKvService makeS
     ConnectAll();
     // Port: Go's network never has long delays here either (LongDelays stays false).
     net_.Reliable(!unreliable);
+    if (monitor_) lab::go("safety monitor", [this] { sample(); });
   } catch (...) {
     // The destructor will not run: stop every task before the members go.
     cleanup();
@@ -253,6 +256,8 @@ void KvConfig::DisconnectClient(const std::shared_ptr<kvraft::Clerk>& ck,
 // Shutdown a server by isolating it
 void KvConfig::ShutdownServer(int i) {
   lab::log(lab::Topic::test, i, "ShutdownServer (its persisted state is kept)");
+  // Before the server is cut off: what it reports from now on may never reach its Persister.
+  if (monitor_) monitor_->crashing(i);
   std::shared_ptr<kvraft::KVServer> kv;
   {
     lab::Lock lock(mu_);
@@ -308,6 +313,7 @@ void KvConfig::StartServer(int i) {
   {
     lab::Lock lock(mu_);
     kvservers_[i] = kv;
+    lives_[i] = monitor_ ? monitor_->started(i) : 0;
   }
 
   auto srv = std::make_shared<lab::Server>();
@@ -318,15 +324,52 @@ void KvConfig::StartServer(int i) {
 
 std::pair<bool, int> KvConfig::Leader() {
   std::vector<std::shared_ptr<kvraft::KVServer>> servers;
+  std::vector<uint64_t> lives;
   {
     lab::Lock lock(mu_);
     servers = kvservers_;
+    lives = lives_;
   }
   for (int i = 0; i < n_; i++) {
     // Port: skips a shut-down server, where Go would touch a nil one.
-    if (servers[i] && servers[i]->rf()->GetState().isLeader) return {true, i};
+    if (!servers[i]) continue;
+    std::optional<std::string> violation;
+    const bool isLeader = observed_state(i, servers[i], lives[i], &violation).isLeader;
+    if (violation) fail(*violation);
+    if (isLeader) return {true, i};
   }
   return {false, 0};
+}
+
+// --- Safety monitors ----------------------------------------------------------------
+
+raft::State KvConfig::observed_state(int i, const std::shared_ptr<kvraft::KVServer>& kv,
+                                     uint64_t life, std::optional<std::string>* violation) {
+  if (!monitor_) return kv->rf()->GetState();
+  const SafetyMonitor::Ticket ticket = monitor_->begin(i, life);
+  const raft::State state = kv->rf()->GetState();
+  std::optional<std::string> v = monitor_->state(ticket, state.term, state.isLeader);
+  if (v && !*violation) *violation = std::move(v);
+  return state;
+}
+
+void KvConfig::sample() {
+  while (!finished_.load()) {
+    lab::sleep(kSampleInterval);
+    for (int i = 0; i < n_ && !finished_.load(); i++) {
+      std::shared_ptr<kvraft::KVServer> kv;
+      uint64_t life;
+      {
+        lab::Lock lock(mu_);
+        kv = kvservers_[i];
+        life = lives_[i];
+      }
+      if (!kv) continue;
+      std::optional<std::string> violation;
+      observed_state(i, kv, life, &violation);
+      if (violation) fail(*violation);
+    }
+  }
 }
 
 // Partition servers into 2 groups and put current leader in minority

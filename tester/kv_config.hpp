@@ -16,6 +16,11 @@
 // and the tester's random stream. It is never held while calling into a server or its
 // Raft (Kill, GetState) nor while sleeping. The network has its own lock.
 //
+// Safety monitors (tester/safety_monitor.hpp), unless LAB_MONITORS=0: Leader()'s GetState
+// calls and a sampler task's GetState of every live server's Raft every 10 ms are shown to
+// a SafetyMonitor (the servers' Starts and applies are theirs, out of the tester's sight);
+// a violation fails the test like a Go check.
+//
 // Failures: every Go t.Fatalf is fail(message): it records the first failure and where,
 // fails the test's World (cancelling every blocked runtime call of the test's tasks and
 // main thread) and throws. A failure on a client task therefore ends the whole test. The
@@ -29,6 +34,7 @@
 #include "labrpc/runtime.hpp"
 #include "raft/persister.hpp"
 #include "tester/porcupine/kv_digest.hpp"
+#include "tester/safety_monitor.hpp"
 #include "tester/test_guard.hpp"
 
 #include <atomic>
@@ -140,6 +146,12 @@ class KvConfig {
   void ConnectClientUnlocked(kvraft::Clerk* ck, const std::vector<int>& to);
   void DisconnectClientUnlocked(kvraft::Clerk* ck, const std::vector<int>& from);
   std::string randstring(int length);  // under mu_
+  // The Raft of server i's GetState, shown to the monitor (when on): its answer, and the
+  // violation it shows, if any. Never under mu_.
+  raft::State observed_state(int i, const std::shared_ptr<kvraft::KVServer>& kv, uint64_t life,
+                             std::optional<std::string>* violation);
+  // The sampler task: every live server's GetState every kSampleInterval, until cleanup.
+  void sample();
   void cleanup() noexcept;
 
   // The World first: destroyed last, after everything that runs on it.
@@ -152,11 +164,13 @@ class KvConfig {
 
   mutable lab::Mutex mu_;
   std::vector<std::shared_ptr<kvraft::KVServer>> kvservers_;  // null while shut down
+  std::vector<uint64_t> lives_;  // the safety monitor's id of each running server
   std::vector<std::shared_ptr<raft::Persister>> saved_;
   std::vector<std::vector<std::string>> endnames_;  // names of each server's sending ends
   std::map<kvraft::Clerk*, std::vector<std::string>> clerks_;
   int clerks_made_ = 0;  // numbers clerks in the test and rpc logs
   lab::Rng rng_;
+  std::unique_ptr<SafetyMonitor> monitor_;  // null with LAB_MONITORS=0
 
   std::atomic<bool> finished_{false};
 

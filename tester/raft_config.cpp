@@ -66,6 +66,7 @@ RaftConfig::RaftConfig(int n, bool unreliable, bool snapshot)
       snapshot_(snapshot),
       peers_(static_cast<size_t>(n)),
       rng_(lab::Rng::derived("tester")),
+      monitor_(monitors_enabled() ? std::make_unique<SafetyMonitor>(n) : nullptr),
       guard_(world_) {
   warn_once_if_one_cpu();
   try {
@@ -75,6 +76,7 @@ RaftConfig::RaftConfig(int n, bool unreliable, bool snapshot)
     // create a full set of Rafts, then connect everyone
     for (int i = 0; i < n_; i++) start1(i);
     for (int i = 0; i < n_; i++) connect(i);
+    if (monitor_) lab::go("safety monitor", [this] { sample(); });
   } catch (...) {
     // The destructor will not run: stop every task before the members go.
     cleanup();
@@ -130,6 +132,8 @@ void RaftConfig::fail(const std::string& message, std::source_location where) {
 
 // crash1 shuts down a Raft server but saves its persistent state.
 void RaftConfig::crash1(int i) {
+  // Before the peer is cut off: what it reports from now on may never reach its Persister.
+  if (monitor_) monitor_->crashing(i);
   disconnect(i);
   net_.DeleteServer(server_name(i));  // disable client connections to the server.
 
@@ -205,16 +209,19 @@ void RaftConfig::start1(int i) {
     apply_channels_.push_back(apply_ch);
   }
   std::shared_ptr<raft::Raft> rf = raft::Make(ends, i, persister, apply_ch);
+  uint64_t life = 0;
   {
     lab::Lock lock(mu_);
     peers_[i].raft = rf;
+    if (monitor_) life = monitor_->started(i);
+    peers_[i].life = life;
   }
 
-  lab::go(cat(snapshot_ ? "applierSnap " : "applier ", i), [this, i, apply_ch] {
+  lab::go(cat(snapshot_ ? "applierSnap " : "applier ", i), [this, i, life, apply_ch] {
     if (snapshot_) {
-      applierSnap(i, apply_ch);
+      applierSnap(i, life, apply_ch);
     } else {
-      applier(i, apply_ch);
+      applier(i, life, apply_ch);
     }
   });
 
@@ -270,7 +277,7 @@ Command decode_applied(const raft::ApplyMsg& m, int i, std::string* err) {
 
 // applier reads messages from the apply channel and checks that they match the log
 // contents.
-void RaftConfig::applier(int i, std::shared_ptr<raft::ApplyChannel> apply_ch) {
+void RaftConfig::applier(int i, uint64_t life, std::shared_ptr<raft::ApplyChannel> apply_ch) {
   while (std::optional<raft::ApplyMsg> m = apply_ch->recv()) {
     if (!m->CommandValid) continue;  // ignore other types of ApplyMsg
     std::string err;
@@ -285,6 +292,7 @@ void RaftConfig::applier(int i, std::shared_ptr<raft::ApplyChannel> apply_ch) {
       err = cat("server ", i, " apply out of order ", m->CommandIndex);
     }
     if (!err.empty()) applyFailure(i, err);
+    if (monitor_) monitor_->applied(life, m->CommandIndex);
   }
 }
 
@@ -325,7 +333,8 @@ lab::Bytes RaftConfig::makeSnapshot(int i, int index) {
 
 // applierSnap checks what peer i applies and snapshots its state every
 // kSnapShotInterval commands, synchronously, from the task draining the channel.
-void RaftConfig::applierSnap(int i, std::shared_ptr<raft::ApplyChannel> apply_ch) {
+void RaftConfig::applierSnap(int i, uint64_t life,
+                             std::shared_ptr<raft::ApplyChannel> apply_ch) {
   std::shared_ptr<raft::Raft> rf;
   {
     lab::Lock lock(mu_);
@@ -375,6 +384,11 @@ void RaftConfig::applierSnap(int i, std::shared_ptr<raft::ApplyChannel> apply_ch
     }
     // else: ignore other types of ApplyMsg.
     if (!err.empty()) applyFailure(i, err);
+    if (monitor_ && m->SnapshotValid) {
+      monitor_->applied(life, m->SnapshotIndex);
+    } else if (monitor_ && m->CommandValid) {
+      monitor_->applied(life, m->CommandIndex);
+    }
   }
 }
 
@@ -451,15 +465,63 @@ bool RaftConfig::connected(int i) {
 }
 
 raft::StartResult RaftConfig::start(int i, const Command& command) {
-  std::shared_ptr<raft::Raft> rf = raft(i);
-  if (!rf) fail(cat("server ", i, " is crashed: no Raft to call Start() on"));
-  return rf->Start(command.encode());
+  const Live p = live(i, false);
+  if (!p.rf) fail(cat("server ", i, " is crashed: no Raft to call Start() on"));
+  std::optional<std::string> violation;
+  const raft::StartResult r = observed_start(i, p, command.encode(), &violation);
+  if (violation) fail(*violation);
+  return r;
 }
 
 raft::State RaftConfig::get_state(int i) {
-  std::shared_ptr<raft::Raft> rf = raft(i);
-  if (!rf) fail(cat("server ", i, " is crashed: no Raft to call GetState() on"));
-  return rf->GetState();
+  const Live p = live(i, false);
+  if (!p.rf) fail(cat("server ", i, " is crashed: no Raft to call GetState() on"));
+  std::optional<std::string> violation;
+  const raft::State state = observed_state(i, p, &violation);
+  if (violation) fail(*violation);
+  return state;
+}
+
+// --- Safety monitors ----------------------------------------------------------------
+
+RaftConfig::Live RaftConfig::live(int i, bool connected_only) {
+  lab::Lock lock(mu_);
+  const Peer& peer = peers_[i];
+  if (connected_only && !peer.connected) return {};
+  return {peer.raft, peer.life};
+}
+
+raft::State RaftConfig::observed_state(int i, const Live& p,
+                                       std::optional<std::string>* violation) {
+  if (!monitor_) return p.rf->GetState();
+  const SafetyMonitor::Ticket ticket = monitor_->begin(i, p.life);
+  const raft::State state = p.rf->GetState();
+  std::optional<std::string> v = monitor_->state(ticket, state.term, state.isLeader);
+  if (v && !*violation) *violation = std::move(v);
+  return state;
+}
+
+raft::StartResult RaftConfig::observed_start(int i, const Live& p, const lab::Bytes& command,
+                                             std::optional<std::string>* violation) {
+  if (!monitor_) return p.rf->Start(command);
+  const SafetyMonitor::Ticket ticket = monitor_->begin(i, p.life);
+  const raft::StartResult r = p.rf->Start(command);
+  std::optional<std::string> v = monitor_->start(ticket, r.index, r.term, r.isLeader);
+  if (v && !*violation) *violation = std::move(v);
+  return r;
+}
+
+void RaftConfig::sample() {
+  while (!finished()) {
+    lab::sleep(kSampleInterval);
+    for (int i = 0; i < n_ && !finished(); i++) {
+      const Live p = live(i, false);
+      if (!p.rf) continue;
+      std::optional<std::string> violation;
+      observed_state(i, p, &violation);
+      if (violation) fail(*violation);
+    }
+  }
 }
 
 // --- Observers ----------------------------------------------------------------------
@@ -472,17 +534,13 @@ int RaftConfig::checkOneLeader() {
   for (int iter = 0; iter < 10; iter++) {
     lab::sleep(std::chrono::milliseconds(450 + rand_intn(100)));
 
-    std::vector<std::shared_ptr<raft::Raft>> connected_rafts;
-    {
-      lab::Lock lock(mu_);
-      for (const Peer& peer : peers_) {
-        connected_rafts.push_back(peer.connected ? peer.raft : nullptr);
-      }
-    }
+    std::vector<Live> connected_rafts;
+    for (int i = 0; i < n_; i++) connected_rafts.push_back(live(i, true));
     std::map<int, std::vector<int>> leaders;
+    std::optional<std::string> violation;
     for (int i = 0; i < n_; i++) {
-      if (!connected_rafts[i]) continue;
-      const raft::State state = connected_rafts[i]->GetState();
+      if (!connected_rafts[i].rf) continue;
+      const raft::State state = observed_state(i, connected_rafts[i], &violation);
       if (state.isLeader) leaders[state.term].push_back(i);
     }
 
@@ -493,6 +551,7 @@ int RaftConfig::checkOneLeader() {
       }
       lastTermWithLeader = std::max(lastTermWithLeader, term);
     }
+    if (violation) fail(*violation);
     if (!leaders.empty()) {
       const int leader = leaders[lastTermWithLeader][0];
       lab::log(lab::Topic::test, lab::kNoPeer, "checkOneLeader: S", leader, " leads term ",
@@ -506,35 +565,31 @@ int RaftConfig::checkOneLeader() {
 // checkTerms checks that everyone agrees on the term.
 int RaftConfig::checkTerms() {
   int term = -1;
+  std::optional<std::string> violation;
   for (int i = 0; i < n_; i++) {
-    std::shared_ptr<raft::Raft> rf;
-    {
-      lab::Lock lock(mu_);
-      if (peers_[i].connected) rf = peers_[i].raft;
-    }
-    if (!rf) continue;
-    const int xterm = rf->GetState().term;
+    const Live p = live(i, true);
+    if (!p.rf) continue;
+    const int xterm = observed_state(i, p, &violation).term;
     if (term == -1) {
       term = xterm;
     } else if (term != xterm) {
       fail("servers disagree on term");
     }
   }
+  if (violation) fail(*violation);
   return term;
 }
 
 // checkNoLeader checks that none of the connected servers thinks it is the leader.
 void RaftConfig::checkNoLeader() {
+  std::optional<std::string> violation;
   for (int i = 0; i < n_; i++) {
-    std::shared_ptr<raft::Raft> rf;
-    {
-      lab::Lock lock(mu_);
-      if (peers_[i].connected) rf = peers_[i].raft;
-    }
-    if (rf && rf->GetState().isLeader) {
+    const Live p = live(i, true);
+    if (p.rf && observed_state(i, p, &violation).isLeader) {
       fail(cat("expected no leader among connected servers, but ", i, " claims to be leader"));
     }
   }
+  if (violation) fail(*violation);
 }
 
 // nCommitted returns how many servers think a log entry is committed.
@@ -571,14 +626,15 @@ Command RaftConfig::wait(int index, int count, int start_term) {
     lab::sleep(to);
     if (to < std::chrono::seconds(1)) to *= 2;
     if (start_term > -1) {
-      std::vector<std::shared_ptr<raft::Raft>> rafts;
-      {
-        lab::Lock lock(mu_);
-        for (const Peer& peer : peers_) rafts.push_back(peer.raft);
-      }
-      for (const auto& rf : rafts) {
+      std::vector<Live> rafts;
+      for (int i = 0; i < n_; i++) rafts.push_back(live(i, false));
+      std::optional<std::string> violation;
+      for (int i = 0; i < n_; i++) {
         // Port: skips crashed peers, where Go would touch a nil Raft.
-        if (rf && rf->GetState().term > start_term) {
+        if (!rafts[i].rf) continue;
+        const int term = observed_state(i, rafts[i], &violation).term;
+        if (violation) fail(*violation);
+        if (term > start_term) {
           // someone has moved on; can no longer guarantee that we'll "win"
           return Command(-1);
         }
@@ -609,13 +665,11 @@ int RaftConfig::one(const Command& command, int expected_servers, bool retry) {
     int index = -1;
     for (int si = 0; si < n_; si++) {
       starts = (starts + 1) % n_;
-      std::shared_ptr<raft::Raft> rf;
-      {
-        lab::Lock lock(mu_);
-        if (peers_[starts].connected) rf = peers_[starts].raft;
-      }
-      if (rf) {
-        const raft::StartResult r = rf->Start(encoded);
+      const Live p = live(starts, true);
+      if (p.rf) {
+        std::optional<std::string> violation;
+        const raft::StartResult r = observed_start(starts, p, encoded, &violation);
+        if (violation) fail(*violation);
         if (r.isLeader) {
           index = r.index;
           break;

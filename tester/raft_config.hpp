@@ -14,6 +14,12 @@
 // stalls the appliers or the other tasks of the tester with it. The network has its own
 // lock and is called with or without `mu_`.
 //
+// Safety monitors (tester/safety_monitor.hpp), unless LAB_MONITORS=0: every GetState and
+// Start the config makes, a sampler task's GetState of every live peer every 10 ms, and
+// what the appliers take are shown to a SafetyMonitor; a violation fails the test like a
+// Go check (after Go's own check, where a helper has one, so Go's message comes first).
+// Calls a test makes on a Raft it holds (cfg.raft(i)->Start) are not seen.
+//
 // Failures: every Go t.Fatalf / log.Fatalf is fail(message): it records the first
 // failure (and where it was raised) on the test's World, which cancels every blocked
 // runtime call of the test's tasks and main thread, and throws. A failure on a helper
@@ -27,6 +33,7 @@
 #include "raft/api.hpp"
 #include "raft/persister.hpp"
 #include "raft/raft.hpp"
+#include "tester/safety_monitor.hpp"
 #include "tester/test_guard.hpp"
 
 #include <atomic>
@@ -158,10 +165,28 @@ class RaftConfig {
     std::vector<std::string> end_names;  // the end names this peer sends on, one per peer
     std::map<int, Command> log;          // copy of this peer's applied commands
     int last_applied = 0;
+    uint64_t life = 0;                   // the safety monitor's id of the running instance
   };
 
-  void applier(int i, std::shared_ptr<raft::ApplyChannel> apply_ch);
-  void applierSnap(int i, std::shared_ptr<raft::ApplyChannel> apply_ch);
+  // --- Safety monitors; each a no-op with LAB_MONITORS=0 ---------------------------
+  // Peer i's Raft and the life it runs, read together (a null Raft: crashed, or cut off
+  // when connected_only).
+  struct Live {
+    std::shared_ptr<raft::Raft> rf;
+    uint64_t life = 0;
+  };
+  Live live(int i, bool connected_only);
+  // p.rf->GetState() / Start(), shown to the monitor; a violation is kept in *violation
+  // (the first one: an earlier one is not replaced). Never under mu_.
+  raft::State observed_state(int i, const Live& p, std::optional<std::string>* violation);
+  raft::StartResult observed_start(int i, const Live& p, const lab::Bytes& command,
+                                   std::optional<std::string>* violation);
+  // The sampler task: every live peer's GetState every kSampleInterval, until cleanup.
+  void sample();
+
+  // `life`: the instance whose channel it reads, for the safety monitor.
+  void applier(int i, uint64_t life, std::shared_ptr<raft::ApplyChannel> apply_ch);
+  void applierSnap(int i, uint64_t life, std::shared_ptr<raft::ApplyChannel> apply_ch);
   // Under mu_. Records the applied command; returns (error or "", prevok).
   std::pair<std::string, bool> checkLogs(int i, int index, const Command& command);
   // Under mu_. Installs a snapshot as peer i's applied record; returns "" or the error.
@@ -185,6 +210,7 @@ class RaftConfig {
   std::vector<std::shared_ptr<raft::ApplyChannel>> apply_channels_;  // all ever made
   lab::Rng rng_;
   int maxIndex_ = 0;
+  std::unique_ptr<SafetyMonitor> monitor_;  // null with LAB_MONITORS=0
 
   std::atomic<bool> finished_{false};
 
