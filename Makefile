@@ -162,9 +162,10 @@ autograder:
 
 # Mutation testing: the catalogue's classic bugs (mutants/), each applied to a copy of the
 # tree and swept over simulated seeds; a kill matrix (scripts/mutants -h). ENTRY picks
-# entries (wildcards), N and M the Lab 2 and Lab 3 seeds, J entries at a time.
+# entries (wildcards), N and M the Lab 2 and Lab 3 seeds, J entries at a time, SETS=all,go
+# Go's tests alone beside the full tester.
 mutants_options = $(if $(filter-out file,$(origin N)),-n $(N)) $(if $(M),-m $(M)) -j $(J) \
-  $(if $(HOSTS),--sshloginfile $(HOSTS)) $(if $(GO_ONLY),--go-only) $(foreach e,$(ENTRY),'$(e)')
+  $(if $(HOSTS),--sshloginfile $(HOSTS)) $(if $(SETS),--sets $(SETS)) $(foreach e,$(ENTRY),'$(e)')
 mutants: deps
 	@scripts/mutants $(strip $(mutants_options))
 
