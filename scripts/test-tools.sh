@@ -89,6 +89,10 @@ test_stress() {
     grep -qE '^\[24/24\] 8 failed, [0-9.]+ runs/min, .* ETA ' "$tmp/sweep.txt"
   check "stress: summary.txt and runs.tsv are written" bash -c "
     grep -q 'TestFlaky2A' $tmp/sweep/summary.txt && [ \$(wc -l <$tmp/sweep/runs.tsv) -eq 25 ]"
+  $s -s -n 100 -j 1 -b $fake -o "$tmp/chunks" TestPass2A >"$tmp/chunks.txt" 2>&1
+  check "stress: a seed sweep runs chunks of seeds per job (LAB_SEEDS), at least 4 jobs per slot" bash -c "
+    grep -q '(simulated, seeds 1..100, 4 jobs of up to 25 seed(s))' $tmp/chunks.txt &&
+    grep -qE '^TestPass2A +100 +0 ' $tmp/chunks.txt"
 
   $s -n 3 -b $fake -o "$tmp/pass" TestPass2A >"$tmp/pass.txt" 2>&1
   local pass_status=$?

@@ -56,6 +56,7 @@ struct Settings {
   double timeout = kDefaultTimeoutSeconds;
   std::string out_dir;     // empty: no files
   std::string binary;      // argv[0], for the replay lines
+  std::string arguments;   // the rest of the command line, as shell words: " -ts=2A"
   std::string replay_env;  // what a replay needs besides the world and the seed: "X=1 "
 };
 
@@ -129,13 +130,16 @@ Settings read_settings(char** argv) {
     s.out_dir = out;
   }
   s.binary = argv[0];
+  for (char** a = argv + 1; *a != nullptr; ++a) s.arguments += " " + shell_word(*a);
   s.replay_env = replay_environment();
   return s;
 }
 
+// The command that repeats one run; for a death outside any test case ("(exit)"), the
+// whole seed's run.
 std::string replay_line(const Settings& s, uint64_t seed, const std::string& test) {
   return s.replay_env + "LAB_SIM=1 LAB_SEED=" + std::to_string(seed) + " " + s.binary +
-         " -tc=" + test;
+         (test.starts_with("(") ? s.arguments : " -tc=" + test);
 }
 
 // A name fit for a file: anything but letters, digits, '.', '_' and '-' becomes '_'.
@@ -395,7 +399,6 @@ class Results {
     std::fflush(stdout);
   }
 
-  uint64_t runs() const { return runs_; }
   bool all_passed() const { return passed_ == runs_; }
 
   void print_total(double seconds, bool interrupted) const {
