@@ -8,7 +8,7 @@
 #   make sim-stress PART=2C SEEDS=1000                          seeds 1..1000 of each test, simulated
 #   make grade | make grade PART=2B N=3 [SEEDS=20]              score table + grade-out/results.json
 #   make autograder PART=2A [N=3]                               Gradescope's autograder zip
-#   make mutants [ENTRY='2b-*'] [N=30] [J=2]                   the catalogue of bugs: what the tests catch
+#   make mutants [ENTRY='2b-*'] [N=30] [K=3] [J=2]                 the catalogue of bugs: what the tests catch
 #   make handout OUT=dir                                        the student handout (TODOs for solutions)
 #   make bench | make bench-2                                   benchmarks (docs/benchmarks.md)
 #   make check-rules                                            the runtime rule, citations (docs/design.md)
@@ -162,9 +162,10 @@ autograder:
 
 # Mutation testing: the catalogue's classic bugs (mutants/), each applied to a copy of the
 # tree and swept over simulated seeds; a kill matrix (scripts/mutants -h). ENTRY picks
-# entries (wildcards), N and M the Lab 2 and Lab 3 seeds, J entries at a time, SETS=all,go
-# Go's tests alone beside the full tester.
-mutants_options = $(if $(filter-out file,$(origin N)),-n $(N)) $(if $(M),-m $(M)) -j $(J) \
+# entries (wildcards), N and M the Lab 2 and Lab 3 seeds, K the failing seeds that end a
+# cell (0: all), J entries at a time, SETS=all,go Go's tests alone beside the full tester.
+mutants_options = $(if $(filter-out file,$(origin N)),-n $(N)) $(if $(M),-m $(M)) \
+  $(if $(K),-k $(K)) -j $(J) \
   $(if $(HOSTS),--sshloginfile $(HOSTS)) $(if $(SETS),--sets $(SETS)) $(foreach e,$(ENTRY),'$(e)')
 mutants: deps
 	@scripts/mutants $(strip $(mutants_options))

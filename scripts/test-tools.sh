@@ -601,14 +601,14 @@ test_mutants_runner() {
     grep -qE '^2c-vote-not-persisted +caught +2C/plain\$' $tmp/ml.txt && grep -qx '2 entries' $tmp/ml.txt"
   check "mutants --parts narrows each entry's cells" bash -c "
     $m --list 2a-vote-twice-in-a-term --parts 2B | grep -qE '^2a-vote-twice-in-a-term +caught +2B/plain 2B/default\$'"
-  for arg in "no-such-entry" "-n 0" "-n x" "-m -1" "-j 0" "--parts 2E" "--modes fast" "--sets some" "--parts 3A 2a-*"; do
+  for arg in "no-such-entry" "-n 0" "-n x" "-m -1" "-k -1" "--kill-after x" "-j 0" "--parts 2E" "--modes fast" "--sets some" "--parts 3A 2a-*"; do
     check "mutants $arg: a usage error (exit 2) that names the problem" bash -c "
       $m $arg --list >$tmp/mu.txt 2>&1; s=\$?; cat $tmp/mu.txt
-      [ \$s -eq 2 ] && grep -qE '^mutants: (no entry|-n|-m|-j|--parts|--modes|--sets|no selected entry)' $tmp/mu.txt"
+      [ \$s -eq 2 ] && grep -qE '^mutants: (no entry|-n|-m|--kill-after|-j|--parts|--modes|--sets|no selected entry)' $tmp/mu.txt"
   done
-  check "make mutants passes ENTRY, N, M, J, HOSTS and SETS on" bash -c "
-    make -n mutants ENTRY='2a-* 3b-x' N=5 M=2 J=1 HOSTS=h SETS=all,go |
-      grep -qxF \"scripts/mutants -n 5 -m 2 -j 1 --sshloginfile h --sets all,go '2a-*' '3b-x'\""
+  check "make mutants passes ENTRY, N, M, K, J, HOSTS and SETS on" bash -c "
+    make -n mutants ENTRY='2a-* 3b-x' N=5 M=2 K=0 J=1 HOSTS=h SETS=all,go |
+      grep -qxF \"scripts/mutants -n 5 -m 2 -k 0 -j 1 --sshloginfile h --sets all,go '2a-*' '3b-x'\""
 }
 
 # --- the safety monitors' switch and the extra suites (the real raft_test) ---------------

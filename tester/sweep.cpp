@@ -19,6 +19,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <set>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -54,6 +55,7 @@ struct Settings {
   std::string seeds_text;
   std::vector<SeedRange> seeds;
   double timeout = kDefaultTimeoutSeconds;
+  uint64_t stop_after = 0;  // failing seeds after which no further seed runs; 0: never
   std::string out_dir;     // empty: no files
   std::string binary;      // argv[0], for the replay lines
   std::string arguments;   // the rest of the command line, as shell words: " -ts=2A"
@@ -75,7 +77,8 @@ std::string shell_word(const std::string& text) {
 // LAB_LOG (the failing run's log is kept; the replay says how to get it again).
 std::string replay_environment() {
   static const std::vector<std::string_view> skipped = {
-      "LAB_SIM", "LAB_SEED", "LAB_SEEDS", "LAB_SWEEP_OUT", "LAB_SWEEP_TIMEOUT", "LAB_LOG"};
+      "LAB_SIM", "LAB_SEED", "LAB_SEEDS", "LAB_SWEEP_OUT", "LAB_SWEEP_TIMEOUT",
+      "LAB_SWEEP_STOP_AFTER", "LAB_LOG"};
   std::vector<std::string> settings;
   for (char** e = environ; *e != nullptr; ++e) {
     const std::string_view entry(*e);
@@ -119,6 +122,16 @@ Settings read_settings(char** argv) {
                   ": expected the real seconds a test case may take, a number above 0");
     }
     s.timeout = v;
+  }
+  if (const char* k = env("LAB_SWEEP_STOP_AFTER")) {
+    char* end = nullptr;
+    errno = 0;
+    const unsigned long long v = std::strtoull(k, &end, 10);
+    if (errno != 0 || end == k || *end != '\0' || v == 0 || *k == '-') {
+      usage_error(std::string("LAB_SWEEP_STOP_AFTER=") + k +
+                  ": expected how many failing seeds end the sweep, a whole number above 0");
+    }
+    s.stop_after = v;
   }
   if (const char* out = env("LAB_SWEEP_OUT")) {
     std::error_code error;
@@ -370,6 +383,7 @@ class Results {
   void add(const RunResult& r, const std::string& output) {
     ++runs_;
     if (r.status == "pass") ++passed_;
+    if (r.status != "pass") failing_seeds_.insert(r.seed);
     if (r.status == "crash") ++crashed_;
     if (r.status == "timeout") ++timed_out_;
     if (tsv_ != nullptr) {
@@ -400,6 +414,7 @@ class Results {
   }
 
   bool all_passed() const { return passed_ == runs_; }
+  uint64_t failing_seeds() const { return failing_seeds_.size(); }
 
   void print_total(double seconds, bool interrupted) const {
     std::printf("sweep: %s%llu runs, %llu passed, %llu failed (%llu crashed, %llu timed out) in %s s\n",
@@ -415,6 +430,7 @@ class Results {
   const Settings& settings_;
   std::FILE* tsv_ = nullptr;
   uint64_t runs_ = 0, passed_ = 0, crashed_ = 0, timed_out_ = 0;
+  std::set<uint64_t> failing_seeds_;
 };
 
 // --- One seed --------------------------------------------------------------------
@@ -502,6 +518,7 @@ int run(int argc, char** argv, RunTests run_tests) {
   const double start = lab::real_seconds();
   Results results(settings);
   bool interrupted = false;
+  bool stopped = false;
   for (const SeedRange& range : settings.seeds) {
     for (uint64_t seed = range.first;; ++seed) {
       int query_status = 0;
@@ -518,9 +535,17 @@ int run(int argc, char** argv, RunTests run_tests) {
         case SeedOutcome::kRan:
           break;
       }
-      if (interrupted || seed == range.last) break;
+      if (settings.stop_after != 0 && results.failing_seeds() >= settings.stop_after &&
+          !(seed == range.last && &range == &settings.seeds.back())) {
+        std::printf("sweep: stopped after seed %llu: %llu failing seeds (LAB_SWEEP_STOP_AFTER=%llu)\n",
+                    static_cast<unsigned long long>(seed),
+                    static_cast<unsigned long long>(results.failing_seeds()),
+                    static_cast<unsigned long long>(settings.stop_after));
+        stopped = true;
+      }
+      if (interrupted || stopped || seed == range.last) break;
     }
-    if (interrupted) break;
+    if (interrupted || stopped) break;
   }
   results.print_total(lab::real_seconds() - start, interrupted);
   if (interrupted) return 130;

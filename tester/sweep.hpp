@@ -16,6 +16,9 @@
 //   LAB_SWEEP_TIMEOUT  real seconds a test case may take before it is killed (default 120;
 //                      a simulated test takes well under a second, and the simulation's
 //                      own guards end a stuck one sooner)
+//   LAB_SWEEP_STOP_AFTER  K: no further seed starts once K seeds have a failing run (the
+//                      seed under way finishes); for a question that one failure answers,
+//                      such as whether a planted bug is caught (scripts/mutants --kill-after)
 //   LAB_SWEEP_OUT      a folder for results.tsv (seed, test, status, seconds, message; one
 //                      row per run) and <test>-seed<N>.log, each failing run's full output
 //

@@ -208,6 +208,10 @@ TEST_SUITE("sweep") {
     const Outcome timeout = run("LAB_SIM=1 LAB_SEEDS=1 LAB_SWEEP_TIMEOUT=soon", kFixtures);
     CHECK(timeout.status == 2);
     CHECK_MESSAGE(has(timeout.output, "sweep: LAB_SWEEP_TIMEOUT=soon: expected"), timeout.output);
+    const Outcome stop = run("LAB_SIM=1 LAB_SEEDS=1 LAB_SWEEP_STOP_AFTER=0", kFixtures);
+    CHECK(stop.status == 2);
+    CHECK_MESSAGE(has(stop.output, "sweep: LAB_SWEEP_STOP_AFTER=0: expected how many failing seeds"),
+                  stop.output);
     const Outcome none = run("LAB_SIM=1 LAB_SEEDS=1..3", "-tc=no_such_test_case");
     CHECK(none.status == 2);
     CHECK_MESSAGE(has(none.output, "sweep: no test case ran with seed 1"), none.output);
@@ -230,6 +234,26 @@ TEST_SUITE("sweep") {
     CHECK(lines[2].starts_with("FAIL seed 6 fixture_sweep_draws ("));
     CHECK_MESSAGE(lines[4].starts_with("sweep: 12 runs, 10 passed, 2 failed (0 crashed, 0 timed out) in "),
                   out.output);
+  }
+
+  TEST_CASE("a_sweep_told_to_stop_after_k_failing_seeds_runs_no_seed_after_the_kth") {
+    // Seeds 3 and 6 fail: the sweep ends after 6 (both its test cases ran), not at 9.
+    const Outcome out = run("LAB_SIM=1 LAB_FIXTURE=sweep LAB_SEEDS=1..9 LAB_SWEEP_STOP_AFTER=2",
+                            "-ts=sweep -tc=fixture_sweep_draws,fixture_sweep_after");
+    CHECK(out.status == 1);
+    CHECK_MESSAGE(has(out.output, "sweep: stopped after seed 6: 2 failing seeds (LAB_SWEEP_STOP_AFTER=2)\n"),
+                  out.output);
+    CHECK_MESSAGE(has(out.output, "sweep: 12 runs, 10 passed, 2 failed"), out.output);
+    CHECK_MESSAGE(!has(out.output, "seed 9"), out.output);
+    // The replay line does not carry it: one seed is one run.
+    for (const std::string& line : lines_of(out.output)) {
+      if (has(line, "replay: ")) CHECK_MESSAGE(!has(line, "LAB_SWEEP_STOP_AFTER"), line);
+    }
+    // Not reached: every seed runs.
+    const Outcome all = run("LAB_SIM=1 LAB_FIXTURE=sweep LAB_SEEDS=1..6 LAB_SWEEP_STOP_AFTER=3",
+                            "-ts=sweep -tc=fixture_sweep_draws");
+    CHECK_MESSAGE(!has(all.output, "stopped after"), all.output);
+    CHECK_MESSAGE(has(all.output, "sweep: 6 runs, 4 passed, 2 failed"), all.output);
   }
 
   // A crash and a hang each cost one run: the seed's later test cases run in a new child.
