@@ -428,6 +428,13 @@ void RaftConfig::disconnect(int i) {
   }
 }
 
+void RaftConfig::cut(int i, int j) {
+  lab::Lock lock(mu_);
+  lab::log(lab::Topic::test, i, "cut from S", j);
+  if (!peers_[i].end_names.empty()) net_.Enable(peers_[i].end_names[j], false);
+  if (!peers_[j].end_names.empty()) net_.Enable(peers_[j].end_names[i], false);
+}
+
 void RaftConfig::setunreliable(bool unreliable) {
   lab::log(lab::Topic::test, lab::kNoPeer, "network ", unreliable ? "unreliable" : "reliable");
   net_.Reliable(!unreliable);

@@ -118,6 +118,9 @@ class RaftConfig {
   void start1(int i);
   void connect(int i);
   void disconnect(int i);
+  // Not Go's: cuts the link between peers i and j both ways, each still reaching the
+  // others (a partial partition, for the extra suites); connect(i) or connect(j) mends it.
+  void cut(int i, int j);
   void setunreliable(bool unreliable);
   void setlongreordering(bool long_reordering);
   int rpcCount(int i) const;

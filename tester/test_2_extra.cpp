@@ -4,7 +4,7 @@
 // each test is "// points: extra": run and reported by the grader, worth nothing unless
 // the instructor gives it points (docs/instructor.md).
 //
-// They use only the tester's controls (crash1, start1, connect, disconnect, start,
+// They use only the tester's controls (crash1, start1, connect, disconnect, cut, start,
 // get_state), so they build against any Raft; the safety monitors (LAB_MONITORS) watch
 // them as every test, and each test also checks its own rule, so it holds with the
 // monitors off. A step whose setting did not come about (a split vote moved a term, a
@@ -14,6 +14,7 @@
 
 #include "tester/raft_config.hpp"
 
+#include <map>
 #include <vector>
 
 using namespace std::chrono_literals;
@@ -33,7 +34,119 @@ void restore_all(RaftConfig& cfg) {
 
 }  // namespace
 
+TEST_SUITE("2A-extra") {
+
+// Figure 2, rules for candidates: a candidate wins a term on the votes of a majority for
+// that term. With long reordering a granted vote's reply can arrive after its candidate
+// timed out and campaigns in the next term; counted there, it can make the candidate win
+// a term that a majority gave another peer: two leaders of one term. The leader (and at
+// times one more peer) is cut off again and again, so elections follow one another while
+// replies arrive late, and every sample of the peers' states is checked. Three peers: one
+// late vote is then a majority (measured with the bug: about one seed in five fails, one
+// in ten with five peers).
+// points: extra
+TEST_CASE("TestExtraLateVotes2A") {
+  const int servers = 3;
+  RaftConfig cfg(servers, false, false);
+
+  cfg.begin("Test (2A-extra): a late vote counts only in its own term");
+
+  cfg.setlongreordering(true);
+  // Samples every peer for `span`; fails when two lead one term at once. Returns the
+  // connected leader of the newest term in the last sample, or -1.
+  const auto watch = [&cfg](lab::Duration span) {
+    int newest = -1;
+    for (const lab::TimePoint end = lab::now() + span; lab::now() < end; lab::sleep(10ms)) {
+      std::map<int, int> leader_of;  // term -> peer
+      int newest_term = -1;
+      newest = -1;
+      for (int i = 0; i < cfg.n(); i++) {
+        const raft::State st = cfg.get_state(i);
+        if (!st.isLeader) continue;
+        if (const auto other = leader_of.find(st.term); other != leader_of.end()) {
+          cfg.fail(cat("peers ", other->second, " and ", i, " both lead term ", st.term,
+                       ": a candidate must count only votes granted for the term it campaigns in"));
+        }
+        leader_of[st.term] = i;
+        if (cfg.connected(i) && st.term > newest_term) newest_term = st.term;
+        if (cfg.connected(i) && st.term == newest_term) newest = i;
+      }
+    }
+    return newest;
+  };
+  for (int round = 0; round < 40; round++) {
+    const int leader = watch(std::chrono::milliseconds(200 + cfg.rand_intn(500)));
+    std::vector<int> out;
+    if (leader >= 0) out.push_back(leader);
+    if (cfg.rand_intn(2) == 0) {
+      out.push_back(leader < 0 ? static_cast<int>(cfg.rand_intn(servers))
+                               : (leader + 1 + static_cast<int>(cfg.rand_intn(servers - 1))) % servers);
+    }
+    for (int i : out) cfg.disconnect(i);
+    watch(std::chrono::milliseconds(200 + cfg.rand_intn(500)));
+    for (int i : out) cfg.connect(i);
+  }
+  cfg.setlongreordering(false);
+  cfg.one(cfg.rand_int(), servers, true);
+
+  cfg.end();
+}
+
+}  // TEST_SUITE("2A-extra")
+
 TEST_SUITE("2B-extra") {
+
+// Figure 2, rules for all servers: "if RPC request or response contains term T >
+// currentTerm: set currentTerm = T, convert to follower". The leader is cut off from
+// follower b but still reaches the third peer, a. When b campaigns and wins a later term
+// with a's vote, the old leader hears of that term only in a's replies to its
+// AppendEntries: it must step down then, not lead its old term on beside the new leader.
+// (With pre-votes and check-quorum, a refuses b's campaign while it hears its leader and
+// nothing changes: the round then has nothing to check.)
+// points: extra
+TEST_CASE("TestExtraLeaderStepsDownOnReply2B") {
+  const int servers = 3;
+  RaftConfig cfg(servers, false, false);
+
+  cfg.begin("Test (2B-extra): a leader steps down on a reply of a later term");
+
+  cfg.one(cfg.rand_int(), servers, true);
+  for (int round = 0; round < 3; round++) {
+    const int leader = cfg.checkOneLeader();
+    const int b = (leader + 1) % servers;
+    const int a = (leader + 2) % servers;
+    cfg.cut(leader, b);
+    // Heartbeats go out several times a second and each reply from a carries a's term, so
+    // a peer may lead a term below a's only briefly; a second is many heartbeats.
+    const lab::Duration limit = 1s;
+    std::vector<lab::TimePoint> stale_since(servers, lab::TimePoint::max());
+    std::vector<int> stale_term(servers, -1);
+    for (const lab::TimePoint end = lab::now() + 3s; lab::now() < end; lab::sleep(20ms)) {
+      std::vector<raft::State> states;
+      for (int i = 0; i < servers; i++) states.push_back(cfg.get_state(i));
+      for (const int p : {leader, b}) {  // a reaches both; each reaches a
+        if (!states[p].isLeader || states[p].term >= states[a].term) {
+          stale_since[p] = lab::TimePoint::max();
+          continue;
+        }
+        if (stale_term[p] != states[p].term || stale_since[p] == lab::TimePoint::max()) {
+          stale_term[p] = states[p].term;
+          stale_since[p] = lab::now();
+        }
+        if (lab::now() - stale_since[p] >= limit) {
+          cfg.fail(cat("peer ", p, " still leads term ", states[p].term, " after ",
+                       lab::seconds_since(stale_since[p]), " s while peer ", a,
+                       ", which it reaches, is in term ", states[a].term,
+                       ": a reply of a later term must make a leader step down"));
+        }
+      }
+    }
+    cfg.connect(leader);  // mends the cut
+    cfg.one(cfg.rand_int(), servers, true);
+  }
+
+  cfg.end();
+}
 
 // A deposed leader comes back with a longer log of uncommitted entries that conflict with
 // what the new leader committed: the follower must cut its tail away (§5.3) and commit
