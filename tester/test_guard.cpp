@@ -1,9 +1,10 @@
 // The testers' shared guard and failure report (see test_guard.hpp).
 #include "tester/test_guard.hpp"
 
+#include "labrpc/platform.hpp"
+
 #include <doctest/doctest.h>
 
-#include <errno.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -41,7 +42,7 @@ void print_go_failure(double seconds) {
   const auto seed = static_cast<unsigned long long>(lab::run_seed());
   const std::string rerun =
       is_lab_part(r.part) ? cat("make test-", r.part, " RUN=", r.test_name)
-                          : cat("build/", program_invocation_short_name, " -tc=", r.test_name);
+                          : cat("build/", lab::platform::executable_name(), " -tc=", r.test_name);
   if (lab::simulated()) {
     std::printf("    reproduce: LAB_SIM=1 LAB_SEED=%llu %s\n", seed, rerun.c_str());
   } else {
