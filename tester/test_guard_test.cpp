@@ -88,22 +88,22 @@ TEST_SUITE("test_guard") {
     }
     std::printf("first failure at line %d\n", __LINE__ + 2);
     try {
-      cfg.guard.fail("expected one leader, got none", std::source_location::current());
+      cfg.guard.fail("expected one leader, got none", SourceLocation::current());
     } catch (const lab::Cancelled&) {
     }
-    cfg.guard.fail("a later failure", std::source_location::current());
+    cfg.guard.fail("a later failure", SourceLocation::current());
   }
 
   TEST_CASE("fixture_first_failure") {
     if (!fixture("two_failures")) return;
     Config cfg;
-    cfg.guard.fail("the first test fails", std::source_location::current());
+    cfg.guard.fail("the first test fails", SourceLocation::current());
   }
 
   TEST_CASE("fixture_second_failure") {
     if (!fixture("two_failures")) return;
     Config cfg;
-    cfg.guard.fail("the second test fails", std::source_location::current());
+    cfg.guard.fail("the second test fails", SourceLocation::current());
   }
 
   TEST_CASE("fixture_passes") {
