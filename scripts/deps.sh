@@ -73,11 +73,12 @@ case "$os" in
     ;;
   macos)
     # Apple's Clang and libc++ come with the Xcode command line tools, for either
-    # TOOLCHAIN. Homebrew has no formula for rich: pip installs it for the user.
+    # TOOLCHAIN. The scripts need a newer bash than macOS's 3.2, and GNU timeout
+    # (coreutils' gtimeout). Homebrew has no formula for rich: pip installs it for the user.
     command -v brew >/dev/null || { echo "deps: macOS needs Homebrew (brew.sh), then make deps again" >&2; exit 1; }
     xcode-select -p >/dev/null 2>&1 || { echo "deps: install Apple's compiler first: xcode-select --install" >&2; exit 1; }
     installed=" $(brew list --formula -1 2>/dev/null | tr '\n' ' ') "
-    for p in libuv cereal doctest cmake ninja parallel; do
+    for p in libuv cereal doctest cmake ninja parallel bash coreutils; do
       case "$installed" in *" $p "*) ;; *) missing+=("$p") ;; esac
     done
     command -v pkg-config >/dev/null || missing+=(pkg-config)
