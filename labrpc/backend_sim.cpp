@@ -40,7 +40,7 @@
 #if defined(__APPLE__)
 #define _XOPEN_SOURCE 600
 #define _DARWIN_C_SOURCE
-#pragma clang diagnostic ignored "-Wdeprecated-declarations"
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
 #endif
 #include "labrpc/backend.hpp"
 #include "labrpc/platform.hpp"
