@@ -2,6 +2,7 @@
 // anything else. The only file in the tree that names a Linux-only or macOS-only call.
 #include "labrpc/platform.hpp"
 
+#include <fcntl.h>
 #include <limits.h>
 #include <sched.h>
 #include <signal.h>
@@ -16,6 +17,7 @@
 #include <mach-o/dyld.h>
 #endif
 
+#include <cctype>
 #include <cstdint>
 #include <cstring>
 #include <string_view>
@@ -173,6 +175,32 @@ bool current_thread_stack(const void** bottom, size_t* size) {
   (void)bottom;
   (void)size;
   return false;
+#endif
+}
+
+std::string signal_abbrev(int signal) {
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 32))
+  const char* name = sigabbrev_np(signal);
+  return name != nullptr ? name : "";
+#elif defined(__APPLE__)
+  if (signal <= 0 || signal >= NSIG) return "";
+  std::string name = sys_signame[signal];  // lower case there: "segv"
+  for (char& c : name) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return name;
+#else
+  (void)signal;
+  return "";
+#endif
+}
+
+bool pipe_cloexec(int fds[2]) {
+#if defined(__linux__)
+  return pipe2(fds, O_CLOEXEC) == 0;
+#else
+  if (pipe(fds) != 0) return false;
+  fcntl(fds[0], F_SETFD, FD_CLOEXEC);
+  fcntl(fds[1], F_SETFD, FD_CLOEXEC);
+  return true;
 #endif
 }
 

@@ -51,4 +51,10 @@ int stack_report_signal();
 // The calling thread's stack: its lowest address and its size; false if unknown.
 bool current_thread_stack(const void** bottom, size_t* size);
 
+// A signal's short name without "SIG" ("SEGV"), or "" where the system has none for it.
+std::string signal_abbrev(int signal);
+
+// pipe() whose two ends close on exec; false (with errno) on failure.
+bool pipe_cloexec(int fds[2]);
+
 }  // namespace lab::platform
