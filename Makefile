@@ -12,6 +12,7 @@
 #   make handout OUT=dir                                        the student handout (TODOs for solutions)
 #   make bench | make bench-2                                   benchmarks (docs/benchmarks.md)
 #   make check-rules                                            the runtime rule, citations (docs/design.md)
+#   make build|test|test-sim|test-2A ... TOOLCHAIN=clang         Clang 16 + libc++, in build-clang/
 SHELL := /bin/bash
 .DEFAULT_GOAL := build
 # No built-in implicit rules: a mistyped target is an error, not a guess at a C file.
@@ -24,6 +25,21 @@ WERROR ?= OFF
 RUN ?=
 # doctest filters: a part is a test suite; RUN picks test cases by name (wildcards ok).
 doctest_filter = -ts=$(1) $(if $(RUN),-tc=$(RUN))
+
+# TOOLCHAIN=clang: the build, test and test-PART targets use Clang with libc++ (Clang 16
+# where its versioned name exists, as on Debian and Ubuntu; else clang++), in build-clang/,
+# and make deps installs them. Unset: the system's default compiler and library, in build/.
+TOOLCHAIN ?=
+ifeq ($(TOOLCHAIN),)
+  BUILD := build
+  TOOLCHAIN_CMAKE :=
+else ifeq ($(TOOLCHAIN),clang)
+  BUILD := build-clang
+  # Deferred: looked up when a recipe needs it, after make deps installed it.
+  TOOLCHAIN_CMAKE = -DCMAKE_CXX_COMPILER=$(or $(shell command -v clang++-16 2>/dev/null),clang++) -DLAB_LIBCXX=ON
+else
+  $(error TOOLCHAIN=$(TOOLCHAIN): expected clang, or nothing for the system's default compiler)
+endif
 
 # $(call configure,DIR,CMAKE_OPTIONS[,TARGETS]): configure DIR once, build TARGETS (default all).
 define configure
@@ -46,11 +62,11 @@ endef
         check-rules format clean
 
 deps:
-	@scripts/deps.sh
+	@TOOLCHAIN=$(TOOLCHAIN) scripts/deps.sh
 
 build: deps
-	$(call configure,build,)
-	@ln -sf build/compile_commands.json compile_commands.json
+	$(call configure,$(BUILD),$(TOOLCHAIN_CMAKE))
+	@ln -sf $(BUILD)/compile_commands.json compile_commands.json
 
 build-tsan: deps
 	$(call configure,build-tsan,-DLAB_SANITIZE=thread)
@@ -69,10 +85,10 @@ SIM_TESTS = $(if $(wildcard tester/test_2*.cpp),sim:raft_test "") \
   $(if $(wildcard tester/test_3*.cpp),sim:kv_test "")
 
 test: build
-	@scripts/run-tests.sh build $(ALL_TESTS) $(SIM_TESTS)
+	@scripts/run-tests.sh $(BUILD) $(ALL_TESTS) $(SIM_TESTS)
 
 test-sim: build
-	@scripts/run-tests.sh build sim:labrpc_test "" $(SIM_TESTS)
+	@scripts/run-tests.sh $(BUILD) sim:labrpc_test "" $(SIM_TESTS)
 
 # The extra suites (tester/test_2_extra.cpp, test_3_extra.cpp): scenario tests that are not
 # Go's, in suites named PART-extra, which -ts=2A and the part targets do not match. RUN
@@ -80,8 +96,8 @@ test-sim: build
 extra_filter = -ts=*-extra $(if $(RUN),-tc=$(RUN))
 extra_binaries = $(if $(RUN),$(if $(filter %3A %3B,$(RUN)),kv_test,raft_test),raft_test kv_test)
 test-extra: deps
-	$(call configure,build,,$(extra_binaries))
-	@scripts/run-tests.sh build $(foreach b,$(extra_binaries),$(b) "$(extra_filter)")
+	$(call configure,$(BUILD),$(TOOLCHAIN_CMAKE),$(extra_binaries))
+	@scripts/run-tests.sh $(BUILD) $(foreach b,$(extra_binaries),$(b) "$(extra_filter)")
 
 race: build-tsan
 	@scripts/run-tests.sh build-tsan $(ALL_TESTS)
@@ -123,7 +139,8 @@ $(1)-porcupine: deps
 $(1)-%:
 	$$(call check_part,$$*,$(1)-)
 endef
-$(eval $(call part_targets,test,build,))
+# $$(TOOLCHAIN_CMAKE) stays a reference here, looked up when a recipe runs (after deps).
+$(eval $(call part_targets,test,$(BUILD),$$(TOOLCHAIN_CMAKE)))
 $(eval $(call part_targets,race,build-tsan,-DLAB_SANITIZE=thread))
 $(eval $(call part_targets,asan,build-asan,-DLAB_SANITIZE=address))
 
@@ -223,4 +240,4 @@ format:
 	@git ls-files '*.cpp' '*.hpp' | xargs clang-format -i
 
 clean:
-	rm -rf build build-tsan build-asan compile_commands.json grade-out mutants-out
+	rm -rf build build-tsan build-asan build-clang compile_commands.json grade-out mutants-out

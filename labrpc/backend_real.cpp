@@ -13,7 +13,8 @@
 // spins.
 //
 // CPU: a World's task threads, and the timer thread, all run on one CPU: the one the
-// kernel had the World's creator on. The lab's tasks mostly wake one another, and a
+// kernel had the World's creator on (where the system can pin threads: Linux; see
+// labrpc/platform.hpp). The lab's tasks mostly wake one another, and a
 // wake-up sent to another CPU costs an interprocessor interrupt (on a virtual machine,
 // an exit to the hypervisor too). On this 2-core VM one CPU halved the CPU time per
 // committed Raft command (raft_bench -tc=BenchmarkCommitCost) and TestBasic3A did more
@@ -30,19 +31,19 @@
 // by a signal whose handler calls backtrace(); the straggler report reads them too. A
 // lock's slow path only (the uncontended one stays a try_lock) reads the clock.
 //
-// Memory: malloc keeps at most kMallocArenas arenas. By default glibc gives threads that
-// contend for the heap arenas of their own, up to eight per core, and each arena keeps
+// Memory: glibc's malloc keeps at most kMallocArenas arenas (other systems' mallocs keep
+// their defaults). By default glibc gives threads that contend for the heap arenas of
+// their own, up to eight per core, and each arena keeps
 // the memory freed into it; with a task (a thread) per RPC, nearly every thread of a test
 // ends up allocating, and the snapshot tests' peak RSS was 0.7 MiB (12%) higher for it.
 // Two arenas cost no measurable throughput (make bench, TestBasic3A's operations).
 #include "labrpc/backend.hpp"
+#include "labrpc/platform.hpp"
 #include "labrpc/symbolize.hpp"
 
 #include <execinfo.h>
-#include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
-#include <sched.h>
 #include <uv.h>
 
 #include <algorithm>
@@ -82,25 +83,28 @@ bool spin_until(Done done) {
 
 std::atomic<size_t> g_live_task_threads{0};
 
-// The CPU a new World's threads share (see the header comment), or -1 for any.
+// The CPU a new World's threads share (see the header comment), or -1 for any. Where
+// the system cannot pin threads, any: LAB_TASK_CPUS=one then says so, once.
 int world_cpu() {
   static const bool any = [] {
     const char* v = std::getenv("LAB_TASK_CPUS");
-    if (v == nullptr || *v == '\0' || std::strcmp(v, "one") == 0) return false;
+    if (v == nullptr || *v == '\0') return !platform::can_pin_threads();
     if (std::strcmp(v, "all") == 0) return true;
+    if (std::strcmp(v, "one") == 0) {
+      if (platform::can_pin_threads()) return false;
+      std::fprintf(stderr, "lab: LAB_TASK_CPUS=one: this system cannot pin threads to a CPU; "
+                           "tasks run on any CPU\n");
+      return true;
+    }
     std::fprintf(stderr, "lab: LAB_TASK_CPUS=%s: expected one or all\n", v);
     std::exit(2);
   }();
-  return any ? -1 : sched_getcpu();
+  return any ? -1 : platform::current_cpu();
 }
 
 // Moves `thread` to `cpu` (-1: leaves it). A failure only costs speed, so it is ignored.
 void pin(pthread_t thread, int cpu) {
-  if (cpu < 0) return;
-  cpu_set_t set;
-  CPU_ZERO(&set);
-  CPU_SET(cpu, &set);
-  pthread_setaffinity_np(thread, sizeof set, &set);
+  if (cpu >= 0) platform::pin_thread(thread, cpu);
 }
 
 class RealWorld;
@@ -516,7 +520,7 @@ class RealWorld final : public WorldImpl {
 // --- Stacks, for World::dump(): each live thread of the World is sent kStackSignal, whose
 // handler stores the thread's backtrace in its TaskState. backtrace() is called once
 // first, so that it loads what it needs outside any handler.
-const int kStackSignal = SIGRTMIN;
+const int kStackSignal = platform::stack_report_signal();
 
 void store_stack(int) {
   TaskState* me = tls_task_state;
@@ -708,7 +712,7 @@ void close_timer(uv_timer_t* handle) {
 class RealBackend final : public Backend {
  public:
   // Created before the runtime starts any thread, so the limit holds for all of them.
-  RealBackend() { mallopt(M_ARENA_MAX, kMallocArenas); }
+  RealBackend() { platform::limit_malloc_arenas(kMallocArenas); }
   TimePoint now() override {
     return TimePoint(std::chrono::duration_cast<Duration>(
         std::chrono::steady_clock::now().time_since_epoch()));

@@ -33,7 +33,17 @@
 //
 // Like backend_real.cpp, this file may use std::thread, std::mutex and clocks (for the
 // watchdog thread only) — scripts/check-runtime-rule.sh knows it.
+//
+// macOS's <ucontext.h> compiles only with _XOPEN_SOURCE defined (its fibers are marked
+// deprecated there, yet work); _DARWIN_C_SOURCE keeps the rest of the system's calls in
+// view. Both must come before the first header.
+#if defined(__APPLE__)
+#define _XOPEN_SOURCE 600
+#define _DARWIN_C_SOURCE
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+#endif
 #include "labrpc/backend.hpp"
+#include "labrpc/platform.hpp"
 
 #include <pthread.h>
 #include <sys/mman.h>
@@ -213,7 +223,7 @@ void* take_stack() {
     return s;
   }
   void* s = mmap(nullptr, kStackBytes + kGuardBytes, PROT_READ | PROT_WRITE,
-                 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0);
+                 platform::stack_mmap_flags(), -1, 0);
   if (s == MAP_FAILED) throw std::runtime_error("simulation: cannot map a task stack");
   mprotect(s, kGuardBytes, PROT_NONE);  // overflow faults instead of corrupting
   return s;
@@ -497,14 +507,7 @@ class SimWorld final : public WorldImpl {
 
 #ifdef LAB_SIM_ASAN
   // The owner thread's own stack, for ASan's fiber switches back to it.
-  void find_owner_stack() {
-    pthread_attr_t attr;
-    pthread_getattr_np(pthread_self(), &attr);
-    void* addr = nullptr;
-    pthread_attr_getstack(&attr, &addr, &owner_size_);
-    owner_bottom_ = addr;
-    pthread_attr_destroy(&attr);
-  }
+  void find_owner_stack() { platform::current_thread_stack(&owner_bottom_, &owner_size_); }
   const void* owner_bottom_ = nullptr;
   size_t owner_size_ = 0;
 #endif

@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <memory>
+#include <string_view>
 
 namespace lab {
 
@@ -15,7 +16,13 @@ std::string demangle(const char* mangled) {
   int status = 0;
   std::unique_ptr<char, void (*)(void*)> name(abi::__cxa_demangle(mangled, nullptr, nullptr, &status),
                                               std::free);
-  return status == 0 && name ? std::string(name.get()) : std::string(mangled);
+  std::string out = status == 0 && name ? std::string(name.get()) : std::string(mangled);
+  // libc++ keeps std in an inline namespace ("std::__1::vector"): a student reads std::.
+  constexpr std::string_view kLibcxx = "std::__1::";
+  for (size_t at = out.find(kLibcxx); at != std::string::npos; at = out.find(kLibcxx, at)) {
+    out.replace(at, kLibcxx.size(), "std::");
+  }
+  return out;
 }
 
 namespace {

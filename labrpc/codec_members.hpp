@@ -9,6 +9,7 @@
 #include <cereal/cereal.hpp>
 
 #include <cstddef>
+#include <exception>
 #include <string>
 #include <type_traits>
 #include <utility>
@@ -55,9 +56,14 @@ template <class T>
 void CEREAL_SAVE_FUNCTION_NAME(MemberCountingArchive&, const cereal::BinaryData<T>&) {}
 
 // Converts to anything, so T{AnyMember{}, ...} compiles exactly up to T's member count.
+// Only ever named in unevaluated checks, yet defined: with libc++, checking a member like
+// std::optional<P> for a P with internal linkage marks the conversion to P as used, and
+// Clang refuses a used internal function that has no definition.
 struct AnyMember {
   template <class U>
-  operator U() const;
+  operator U() const {
+    std::terminate();
+  }
 };
 
 template <class T, class... Fields>

@@ -386,5 +386,7 @@ TEST_SUITE("codec") {
     CHECK(lab::type_name<int>() == "int");
     CHECK(contains(lab::type_name<Point>(), "Point"));
     CHECK(contains(lab::type_name<std::vector<Point>>(), "std::vector<"));
+    // libc++'s inline namespace (std::__1::) is left out.
+    CHECK_FALSE(contains(lab::type_name<std::vector<std::string>>(), "__1"));
   }
 }

@@ -7,12 +7,12 @@
 
 #include <cstdio>
 #include <cstdlib>
-#include <filesystem>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
 #include "labrpc/labrpc.hpp"
+#include "labrpc/platform.hpp"
 #include "labrpc/runtime.hpp"
 
 namespace {
@@ -63,7 +63,7 @@ double time_of(const std::string& line) { return std::stod(line.substr(0, 8)); }
 // Runs this test binary with LAB_LOG set to `spec` (no test cases), returning what it
 // printed and its exit status.
 std::pair<std::string, int> run_self_with_lab_log(const std::string& spec) {
-  const std::string self = std::filesystem::read_symlink("/proc/self/exe").string();
+  const std::string self = lab::platform::executable_path();
   const std::string command = "LAB_LOG='" + spec + "' '" + self + "' -tc=no-such-test 2>&1";
   std::FILE* pipe = popen(command.c_str(), "r");
   REQUIRE(pipe != nullptr);

@@ -6,16 +6,16 @@
 // then destroys what those tasks were blocked on.
 #include "labrpc/runtime.hpp"
 
+#include "labrpc/platform.hpp"
+
 #include <doctest/doctest.h>
 
-#include <sched.h>
 #include <sys/wait.h>
 
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <cstdlib>
-#include <filesystem>
 #include <memory>
 #include <set>
 #include <string>
@@ -1016,7 +1016,7 @@ TEST_SUITE("runtime") {
   // Runs this binary again (one quick test case) with LAB_SEED and LAB_SIM set: the seed
   // and the world are printed first, with the command that replays the run.
   TEST_CASE("run_seed_follows_LAB_SEED_and_is_printed_first_with_the_world") {
-    const std::string self = std::filesystem::read_symlink("/proc/self/exe").string();
+    const std::string self = lab::platform::executable_path();
     const std::string filter = " -ts=runtime -tc=run_seed_is_stable_within_a_run";
     const CommandResult real = run_command("LAB_SIM=0 LAB_SEED=4242 " + self + filter);
     CHECK_MESSAGE(real.status == 0, real.output);
@@ -1038,7 +1038,7 @@ TEST_SUITE("runtime") {
 
   // Every value but a plain decimal in 0..2^64-1 is refused with one line, exit 2.
   TEST_CASE("a_bad_LAB_SEED_is_refused_with_one_line") {
-    const std::string self = std::filesystem::read_symlink("/proc/self/exe").string();
+    const std::string self = lab::platform::executable_path();
     const std::string filter = " -ts=runtime -tc=run_seed_is_stable_within_a_run";
     for (const std::string bad : {"12x", "-1", "+5", "' 5'", "abc", "18446744073709551616", "0x10"}) {
       const CommandResult out = run_command("LAB_SEED=" + bad + " " + self + filter);
@@ -1053,7 +1053,7 @@ TEST_SUITE("runtime") {
 
   // LAB_SIM is 0 or 1 (or unset, or empty): a typo must not silently run the real world.
   TEST_CASE("a_bad_LAB_SIM_is_refused_with_one_line") {
-    const std::string self = std::filesystem::read_symlink("/proc/self/exe").string();
+    const std::string self = lab::platform::executable_path();
     const std::string filter = " -ts=runtime -tc=run_seed_is_stable_within_a_run";
     for (const std::string bad : {"yes", "true", "on", "2", "01"}) {
       const CommandResult out = run_command("LAB_SIM=" + bad + " " + self + filter);
@@ -1067,13 +1067,13 @@ TEST_SUITE("runtime") {
 
 // The CPUs a thread may run on.
 int allowed_cpus() {
-  cpu_set_t set;
-  CPU_ZERO(&set);
-  REQUIRE(sched_getaffinity(0, sizeof set, &set) == 0);
-  return CPU_COUNT(&set);
+  const int n = lab::platform::allowed_cpu_count();
+  REQUIRE(n > 0);
+  return n;
 }
 
-TEST_SUITE("runtime" * doctest::skip(simulated_world())) {
+// Pinning exists only where the system has an affinity call (labrpc/platform.hpp).
+TEST_SUITE("runtime" * doctest::skip(simulated_world() || !lab::platform::can_pin_threads())) {
   // A World's tasks share one CPU unless LAB_TASK_CPUS=all (backend_real.cpp says why).
   TEST_CASE("world_tasks_share_one_cpu_unless_LAB_TASK_CPUS_is_all") {
     const char* env = std::getenv("LAB_TASK_CPUS");
@@ -1081,7 +1081,7 @@ TEST_SUITE("runtime" * doctest::skip(simulated_world())) {
     const int process_cpus = allowed_cpus();
     Channel<std::pair<int, int>> seen(4);  // (CPUs allowed, CPU running on) per task
     World world("cpus");
-    for (int i = 0; i < 4; ++i) go("report", [&] { seen.send({allowed_cpus(), sched_getcpu()}); });
+    for (int i = 0; i < 4; ++i) go("report", [&] { seen.send({allowed_cpus(), lab::platform::current_cpu()}); });
     std::set<int> running_on;
     for (int i = 0; i < 4; ++i) {
       const std::optional<std::pair<int, int>> v = seen.recv_for(2s);
@@ -1094,7 +1094,7 @@ TEST_SUITE("runtime" * doctest::skip(simulated_world())) {
 
   // Runs the case above again with LAB_TASK_CPUS=all, and with a value it must refuse.
   TEST_CASE("LAB_TASK_CPUS_all_unpins_and_a_bad_value_is_refused") {
-    const std::string self = std::filesystem::read_symlink("/proc/self/exe").string();
+    const std::string self = lab::platform::executable_path();
     const std::string filter =
         " -ts=runtime -tc=world_tasks_share_one_cpu_unless_LAB_TASK_CPUS_is_all";
     const CommandResult all = run_command("LAB_TASK_CPUS=all " + self + filter);

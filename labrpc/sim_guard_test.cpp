@@ -7,10 +7,11 @@
 //
 // The fixtures break the runtime rule on purpose; scripts/check-runtime-rule.sh lets
 // this one file do so.
+#include "labrpc/platform.hpp"
 #include "labrpc/runtime.hpp"
 
 #include <doctest/doctest.h>
-#include <unistd.h>
+#include <sys/wait.h>
 
 #include <chrono>
 #include <cstdio>
@@ -36,10 +37,9 @@ struct Outcome {
 
 // Runs this binary on one fixture with extra environment; collects stdout and stderr.
 Outcome run_fixture(const std::string& env, const std::string& test_case) {
-  char self[4096] = {};
-  const ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-  REQUIRE(n > 0);
-  const std::string command = env + " " + std::string(self, static_cast<size_t>(n)) +
+  const std::string self = lab::platform::executable_path();
+  REQUIRE(!self.empty());
+  const std::string command = env + " " + self +
                               " -tc=" + test_case + " 2>&1";
   Outcome out;
   std::FILE* pipe = popen(command.c_str(), "r");

@@ -1,6 +1,8 @@
 // Stack frames to source lines through addr2line (see symbolize.hpp).
 #include "labrpc/symbolize.hpp"
 
+#include "labrpc/platform.hpp"
+
 #include <dlfcn.h>
 #include <unistd.h>
 
@@ -28,12 +30,6 @@ bool boring(const SourceFrame& f) {
     if (f.file.find(own) != std::string::npos) return true;
   }
   return false;
-}
-
-std::string executable_path() {
-  char path[4096];
-  const ssize_t n = readlink("/proc/self/exe", path, sizeof path - 1);
-  return n > 0 ? std::string(path, static_cast<size_t>(n)) : std::string();
 }
 
 // "0x4b95b: f() at a.cpp:3" and " (inlined by) g() at b.cpp:9" lines (addr2line -a -p -i),
@@ -128,7 +124,7 @@ std::vector<std::vector<std::string>> symbolize(const std::vector<std::vector<vo
       if (uintptr_t offset = 0; offset_in_executable(pc, &offset)) offsets.insert(offset);
     }
   }
-  const std::string exe = executable_path();
+  const std::string exe = platform::executable_path();
   const auto resolved = run_addr2line(exe, offsets);
   char cwd_buffer[4096];
   const std::string cwd = getcwd(cwd_buffer, sizeof cwd_buffer) ? cwd_buffer : "";

@@ -10,6 +10,9 @@
 # there are.
 set -uo pipefail
 limit=${LAB_TEST_TIMEOUT:-2400}
+# GNU timeout; Homebrew's coreutils names it gtimeout on macOS.
+timeout_cmd=timeout
+command -v timeout >/dev/null || timeout_cmd=gtimeout
 
 # Why a binary's run counts as a failure: exit_reason STATUS SECONDS SUMMARY_LINE.
 exit_reason() {
@@ -46,7 +49,7 @@ while [ $# -ge 2 ]; do
   log=$(mktemp)
   started=$SECONDS
   # shellcheck disable=SC2086
-  timeout -k 10 "$limit" "${sim[@]}" "$build_dir/$binary" $args 2>&1 | tee "$log"
+  "$timeout_cmd" -k 10 "$limit" "${sim[@]}" "$build_dir/$binary" $args 2>&1 | tee "$log"
   rc=${PIPESTATUS[0]}
   summary=$(grep -E '^\[doctest\] test cases:' "$log" | tail -n 1)
   f=0

@@ -4,9 +4,9 @@
 # can be made to fail on purpose), the handout generator (generation only; the build and
 # run of a handout is scripts/check-handout.sh), the test runner's totals, make's part
 # targets, porcupine_bench's command line (typos fail loudly), check-docs and mutants/apply
-# (the catalogue of student bugs: lint, apply to a copy and back). The last line is
-# "tools: N passed, N failed".
-# usage: scripts/test-tools.sh [prettylog|stress|grade|handout|run_tests|make_targets|porcupine_bench|check_docs|raft_mode|mutants|mutants_runner|monitors ...]
+# (the catalogue of student bugs: lint, apply to a copy and back), deps.sh's systems and
+# make's TOOLCHAIN. The last line is "tools: N passed, N failed".
+# usage: scripts/test-tools.sh [prettylog|stress|grade|handout|run_tests|make_targets|porcupine_bench|check_docs|raft_mode|mutants|mutants_runner|monitors|deps ...]
 #        (default: all)
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -645,8 +645,35 @@ test_make_targets() {
   done
 }
 
+# --- deps.sh and TOOLCHAIN ----------------------------------------------------------
+# What runs without installing anything: the system it does not know, the overrides, and
+# the choice of toolchain (make -n: printed, not run).
+test_deps() {
+  DEPS_OS=unknown TOOLCHAIN=clang scripts/deps.sh >"$tmp/deps.txt" 2>&1
+  echo "exit $?" >>"$tmp/deps.txt"
+  check "deps.sh on an unknown system names the packages and exits 1" bash -c "
+    $(declare -f contains); f=$tmp/deps.txt
+    contains \$f 'not one deps.sh knows' && contains \$f 'libuv' && contains \$f 'cereal' &&
+    contains \$f 'doctest' && contains \$f 'Clang 16 with libc++' && contains \$f 'DEPS_OS=skip' &&
+    grep -qx 'exit 1' \$f"
+  check "deps.sh with DEPS_OS=skip checks nothing and says nothing" bash -c "
+    [ -z \"\$(DEPS_OS=skip scripts/deps.sh 2>&1)\" ]"
+  check "deps.sh: a bad DEPS_OS or TOOLCHAIN is refused, exit 2" bash -c "
+    DEPS_OS=solaris scripts/deps.sh 2>&1 | grep -q 'DEPS_OS=solaris: expected debian, fedora, macos, unknown or skip' &&
+    { DEPS_OS=solaris scripts/deps.sh >/dev/null 2>&1; [ \$? = 2 ]; } &&
+    TOOLCHAIN=icc scripts/deps.sh 2>&1 | grep -q 'TOOLCHAIN=icc: expected clang' &&
+    { TOOLCHAIN=icc scripts/deps.sh >/dev/null 2>&1; [ \$? = 2 ]; }"
+  check "make TOOLCHAIN=clang builds and tests with libc++ in build-clang" bash -c "
+    make -n test-2A TOOLCHAIN=clang DEPS_OS=skip >$tmp/tc.txt 2>&1; cat $tmp/tc.txt
+    grep -q -- '-B build-clang .*-DLAB_LIBCXX=ON' $tmp/tc.txt &&
+    grep -q 'cmake --build build-clang .*--target raft_test' $tmp/tc.txt &&
+    grep -q 'run-tests.sh build-clang raft_test' $tmp/tc.txt"
+  check "make TOOLCHAIN=icc is refused" bash -c "
+    make -n build TOOLCHAIN=icc 2>&1 | grep -q 'TOOLCHAIN=icc: expected clang'"
+}
+
 want=("$@")
-[ ${#want[@]} -eq 0 ] && want=(prettylog stress grade handout run_tests make_targets porcupine_bench check_docs raft_mode mutants mutants_runner monitors)
+[ ${#want[@]} -eq 0 ] && want=(prettylog stress grade handout run_tests make_targets porcupine_bench check_docs raft_mode mutants mutants_runner monitors deps)
 for tool in "${want[@]}"; do
   if declare -f "test_$tool" >/dev/null; then "test_$tool"; else echo "test-tools: no tests for $tool" >&2; exit 2; fi
 done

@@ -2,6 +2,7 @@
 // comparison of their event traces (see determinism.hpp).
 #include "tester/determinism.hpp"
 
+#include "labrpc/platform.hpp"
 #include "labrpc/runtime.hpp"
 
 #include <sys/wait.h>
@@ -21,6 +22,11 @@ namespace {
 // Runs argv as a child with the simulation, the seed and a trace file; returns its
 // exit status. The second run's own output is dropped: it repeats the first one's.
 int run_child(char** argv, const std::string& seed, const std::string& trace, bool quiet) {
+  const std::string self = lab::platform::executable_path();
+  if (self.empty()) {
+    std::fprintf(stderr, "determinism: cannot find this program's own executable to run it again\n");
+    return 2;
+  }
   const pid_t pid = fork();
   if (pid < 0) {
     std::perror("determinism: fork");
@@ -34,7 +40,7 @@ int run_child(char** argv, const std::string& seed, const std::string& trace, bo
     if (quiet) {
       if (std::freopen("/dev/null", "w", stdout) == nullptr) _exit(2);
     }
-    execv("/proc/self/exe", argv);
+    execv(self.c_str(), argv);
     std::perror("determinism: exec");
     _exit(2);
   }

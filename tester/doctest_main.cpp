@@ -16,6 +16,7 @@
 #include <string_view>
 #include <vector>
 
+#include "labrpc/platform.hpp"
 #include "labrpc/runtime.hpp"
 #include "tester/determinism.hpp"
 #include "tester/sweep.hpp"
@@ -76,6 +77,7 @@ int run_tests(int argc, char** argv, const std::vector<std::string>& excluded) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  lab::platform::remember_argv0(argv[0]);
   if (tester::sweep::requested()) return tester::sweep::run(argc, argv, run_tests);
   if (tester::determinism_check_requested()) return tester::run_determinism_check(argc, argv);
   return run_tests(argc, argv, {});

@@ -93,7 +93,7 @@ void KvConfig::cleanup() noexcept {
   guard_.report_end(stragglers);
 }
 
-void KvConfig::fail(const std::string& message, std::source_location where) {
+void KvConfig::fail(const std::string& message, SourceLocation where) {
   guard_.fail(message, where);
 }
 

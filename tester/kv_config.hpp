@@ -35,6 +35,7 @@
 #include "raft/persister.hpp"
 #include "tester/porcupine/kv_digest.hpp"
 #include "tester/safety_monitor.hpp"
+#include "tester/source_location.hpp"
 #include "tester/test_guard.hpp"
 
 #include <atomic>
@@ -43,7 +44,6 @@
 #include <map>
 #include <memory>
 #include <optional>
-#include <source_location>
 #include <string>
 #include <utility>
 #include <vector>
@@ -78,7 +78,7 @@ class KvConfig {
 
   // --- Fail, as Go's t.Fatalf: record, cancel the test's World, throw. ---------------
   [[noreturn]] void fail(const std::string& message,
-                         std::source_location where = std::source_location::current());
+                         SourceLocation where = SourceLocation::current());
 
   // --- Servers and network ---------------------------------------------------------
   // (Re)starts server i from its saved Persister with fresh, disabled ends; after a
@@ -136,7 +136,7 @@ class KvConfig {
   class Awaiting : public TestGuard::Awaiting {
    public:
     Awaiting(KvConfig& cfg, std::string what,
-             std::source_location where = std::source_location::current())
+             SourceLocation where = SourceLocation::current())
         : TestGuard::Awaiting(cfg.guard_, std::move(what), where) {}
   };
 

@@ -124,7 +124,7 @@ void RaftConfig::cleanup() noexcept {
   guard_.report_end(stragglers);
 }
 
-void RaftConfig::fail(const std::string& message, std::source_location where) {
+void RaftConfig::fail(const std::string& message, SourceLocation where) {
   guard_.fail(message, where);
 }
 
@@ -251,7 +251,7 @@ std::pair<std::string, bool> RaftConfig::checkLogs(int i, int index, const Comma
   return {err, prevok};
 }
 
-void RaftConfig::applyFailure(int i, const std::string& message, std::source_location where) {
+void RaftConfig::applyFailure(int i, const std::string& message, SourceLocation where) {
   {
     lab::Lock lock(mu_);
     if (peers_[i].apply_error.empty()) peers_[i].apply_error = message;

@@ -34,6 +34,7 @@
 #include "raft/persister.hpp"
 #include "raft/raft.hpp"
 #include "tester/safety_monitor.hpp"
+#include "tester/source_location.hpp"
 #include "tester/test_guard.hpp"
 
 #include <atomic>
@@ -41,7 +42,6 @@
 #include <map>
 #include <memory>
 #include <optional>
-#include <source_location>
 #include <sstream>
 #include <string>
 #include <utility>
@@ -109,7 +109,7 @@ class RaftConfig {
 
   // --- Fail, as Go's t.Fatalf: record, cancel the test's World, throw. ---------------
   [[noreturn]] void fail(const std::string& message,
-                         std::source_location where = std::source_location::current());
+                         SourceLocation where = SourceLocation::current());
 
   // --- Peers and network (§6.2, §6.3) --------------------------------------------
   // Shuts peer i down, keeping its persisted state in a fresh Persister.
@@ -196,7 +196,7 @@ class RaftConfig {
   std::string ingestSnap(int i, const lab::Bytes& snapshot, int index);
   // Prints "apply error: ..." and ends the test, as Go's log.Fatalf does.
   [[noreturn]] void applyFailure(int i, const std::string& message,
-                                 std::source_location where = std::source_location::current());
+                                 SourceLocation where = SourceLocation::current());
   lab::Bytes makeSnapshot(int i, int index);  // under mu_
   bool finished() const { return finished_.load(); }
   void cleanup() noexcept;

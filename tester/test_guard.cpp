@@ -1,9 +1,10 @@
 // The testers' shared guard and failure report (see test_guard.hpp).
 #include "tester/test_guard.hpp"
 
+#include "labrpc/platform.hpp"
+
 #include <doctest/doctest.h>
 
-#include <errno.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -41,7 +42,7 @@ void print_go_failure(double seconds) {
   const auto seed = static_cast<unsigned long long>(lab::run_seed());
   const std::string rerun =
       is_lab_part(r.part) ? cat("make test-", r.part, " RUN=", r.test_name)
-                          : cat("build/", program_invocation_short_name, " -tc=", r.test_name);
+                          : cat("build/", lab::platform::executable_name(), " -tc=", r.test_name);
   if (lab::simulated()) {
     std::printf("    reproduce: LAB_SIM=1 LAB_SEED=%llu %s\n", seed, rerun.c_str());
   } else {
@@ -146,7 +147,7 @@ TestGuard::TestGuard(lab::World& world, lab::Duration limit, lab::Duration grace
     std::fflush(stdout);
     if (shared->failure.empty()) {
       shared->failure = message;
-      shared->where = std::source_location::current();
+      shared->where = SourceLocation::current();
     }
     shared->world->fail(message);
   });
@@ -166,7 +167,7 @@ TestGuard::~TestGuard() {
   if (hang_timer_) hang_timer_->cancel();
 }
 
-void TestGuard::record_failure(const std::string& message, std::source_location where) {
+void TestGuard::record_failure(const std::string& message, SourceLocation where) {
   lab::Lock lock(shared_->mu);
   if (shared_->failure.empty() && !world_.failed()) {
     shared_->failure = message;
@@ -174,7 +175,7 @@ void TestGuard::record_failure(const std::string& message, std::source_location 
   }
 }
 
-void TestGuard::fail(const std::string& message, std::source_location where) {
+void TestGuard::fail(const std::string& message, SourceLocation where) {
   record_failure(message, where);
   world_.fail(message);
   lab::fatal(message);
@@ -183,14 +184,14 @@ void TestGuard::fail(const std::string& message, std::source_location where) {
 void TestGuard::checkTimeout() {
   // enforce a two-minute real-time limit on each test
   if (!world_.failed() && lab::now() - start_ > limit_) {
-    fail(limit_message_, std::source_location::current());
+    fail(limit_message_, SourceLocation::current());
   }
 }
 
 void TestGuard::stop() noexcept {
   try {
     if (!world_.failed() && lab::now() - start_ > limit_) {
-      record_failure(limit_message_, std::source_location::current());
+      record_failure(limit_message_, SourceLocation::current());
       world_.fail(limit_message_);
     }
     {
@@ -282,7 +283,7 @@ void TestGuard::report_hang(Shared& shared, lab::TimePoint start, lab::Duration 
   _exit(1);
 }
 
-TestGuard::Awaiting::Awaiting(TestGuard& guard, std::string what, std::source_location where)
+TestGuard::Awaiting::Awaiting(TestGuard& guard, std::string what, SourceLocation where)
     : guard_(guard), where_(where), exceptions_(std::uncaught_exceptions()) {
   lab::Lock lock(guard_.shared_->mu);
   ticket_ = guard_.shared_->next_ticket++;

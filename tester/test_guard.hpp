@@ -26,11 +26,11 @@
 #include <memory>
 #include <optional>
 #include <sstream>
-#include <source_location>
 #include <string>
 #include <vector>
 
 #include "labrpc/runtime.hpp"
+#include "tester/source_location.hpp"
 
 namespace tester {
 
@@ -81,9 +81,9 @@ class TestGuard {
   lab::TimePoint start() const { return start_; }
 
   // Remembers the first failure raised through the config, and where, for the report.
-  void record_failure(const std::string& message, std::source_location where);
+  void record_failure(const std::string& message, SourceLocation where);
   // Records the failure, fails the World (whichever task or thread calls) and throws.
-  [[noreturn]] void fail(const std::string& message, std::source_location where);
+  [[noreturn]] void fail(const std::string& message, SourceLocation where);
   // Go's checkTimeout(): fails the test once it is past its limit.
   void checkTimeout();
 
@@ -102,14 +102,14 @@ class TestGuard {
   class Awaiting {
    public:
     Awaiting(TestGuard& guard, std::string what,
-             std::source_location where = std::source_location::current());
+             SourceLocation where = SourceLocation::current());
     ~Awaiting();
     Awaiting(const Awaiting&) = delete;
     Awaiting& operator=(const Awaiting&) = delete;
 
    private:
     TestGuard& guard_;
-    const std::source_location where_;
+    const SourceLocation where_;
     const int exceptions_;  // std::uncaught_exceptions() when it began
     uint64_t ticket_ = 0;
   };
@@ -124,7 +124,7 @@ class TestGuard {
     uint64_t next_ticket = 0;
     uint64_t checks_passed = 0;  // Awaitings that ended in time
     std::string failure;
-    std::source_location where;
+    SourceLocation where;
   };
   static void report_hang(Shared& shared, lab::TimePoint start, lab::Duration limit,
                           const std::string& limit_message);

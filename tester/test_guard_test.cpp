@@ -19,6 +19,7 @@
 #include <string>
 #include <string_view>
 
+#include "labrpc/platform.hpp"
 #include "labrpc/runtime.hpp"
 #include "tester/test_guard.hpp"
 
@@ -42,11 +43,10 @@ struct Outcome {
 // Runs this binary on fixture test cases, in the real world, with LAB_FIXTURE=name and
 // more arguments; collects stdout and stderr.
 Outcome run_fixture(const std::string& name, const std::string& args) {
-  char self[4096] = {};
-  const ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-  REQUIRE(n > 0);
+  const std::string self = lab::platform::executable_path();
+  REQUIRE(!self.empty());
   const std::string command = "LAB_SIM=0 LAB_FIXTURE=" + name + " " +
-                              std::string(self, static_cast<size_t>(n)) + " " + args + " 2>&1";
+                              self + " " + args + " 2>&1";
   Outcome out;
   const lab::TimePoint t0 = lab::now();
   std::FILE* pipe = popen(command.c_str(), "r");
@@ -88,22 +88,22 @@ TEST_SUITE("test_guard") {
     }
     std::printf("first failure at line %d\n", __LINE__ + 2);
     try {
-      cfg.guard.fail("expected one leader, got none", std::source_location::current());
+      cfg.guard.fail("expected one leader, got none", SourceLocation::current());
     } catch (const lab::Cancelled&) {
     }
-    cfg.guard.fail("a later failure", std::source_location::current());
+    cfg.guard.fail("a later failure", SourceLocation::current());
   }
 
   TEST_CASE("fixture_first_failure") {
     if (!fixture("two_failures")) return;
     Config cfg;
-    cfg.guard.fail("the first test fails", std::source_location::current());
+    cfg.guard.fail("the first test fails", SourceLocation::current());
   }
 
   TEST_CASE("fixture_second_failure") {
     if (!fixture("two_failures")) return;
     Config cfg;
-    cfg.guard.fail("the second test fails", std::source_location::current());
+    cfg.guard.fail("the second test fails", SourceLocation::current());
   }
 
   TEST_CASE("fixture_passes") {
