@@ -25,6 +25,7 @@
 #include <system_error>
 #include <vector>
 
+#include "labrpc/platform.hpp"
 #include "labrpc/runtime.hpp"
 #include "tester/seed_list.hpp"
 #include "tester/sweep_child.hpp"
@@ -286,7 +287,7 @@ ChildRun run_child(int argc, char** argv, RunTests run_tests, const Settings& se
   ChildRun run;
   run.output_fd = make_output_file();
   int fds[2];
-  if (pipe2(fds, O_CLOEXEC) != 0) usage_error(std::string("pipe: ") + std::strerror(errno));
+  if (!lab::platform::pipe_cloexec(fds)) usage_error(std::string("pipe: ") + std::strerror(errno));
   std::fflush(nullptr);  // or the child would write out the parent's buffers again
   const pid_t pid = fork();
   if (pid < 0) usage_error(std::string("fork: ") + std::strerror(errno));
@@ -337,9 +338,9 @@ std::string death_of(const ChildRun& run, const Settings& settings) {
   }
   const int status = run.wait_status;
   if (WIFSIGNALED(status)) {
-    const char* abbrev = sigabbrev_np(WTERMSIG(status));
+    const std::string abbrev = lab::platform::signal_abbrev(WTERMSIG(status));
     return "killed by signal " + std::to_string(WTERMSIG(status)) +
-           (abbrev != nullptr ? std::string(" (SIG") + abbrev + ")" : "");
+           (abbrev.empty() ? "" : " (SIG" + abbrev + ")");
   }
   return "exited with status " + std::to_string(WEXITSTATUS(status));
 }

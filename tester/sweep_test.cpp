@@ -23,6 +23,7 @@
 #include <string_view>
 #include <vector>
 
+#include "labrpc/platform.hpp"
 #include "labrpc/runtime.hpp"
 #include "tester/seed_list.hpp"
 
@@ -40,11 +41,18 @@ struct Outcome {
   std::string output;
 };
 
-std::string self() { return std::filesystem::read_symlink("/proc/self/exe").string(); }
+std::string self() { return lab::platform::executable_path(); }
 
-// Runs `env` + this binary + `args` through the shell; collects stdout and stderr.
+// Runs `env` + this binary + `args` through the shell; collects stdout and stderr. The
+// lab's settings of this run (LAB_SEED=7 say, as CI's simulated runs set) are left out:
+// the child gets exactly `env`.
 Outcome run(const std::string& env, const std::string& args) {
-  const std::string command = env + " " + self() + " " + args + " 2>&1";
+  std::string unset;
+  for (char** e = environ; *e != nullptr; ++e) {
+    const std::string_view entry(*e);
+    if (entry.starts_with("LAB_")) unset += " -u " + std::string(entry.substr(0, entry.find('=')));
+  }
+  const std::string command = "env" + unset + " " + env + " " + self() + " " + args + " 2>&1";
   Outcome out;
   std::FILE* pipe = popen(command.c_str(), "r");
   REQUIRE(pipe != nullptr);
