@@ -20,6 +20,10 @@
 // operations for less CPU (docs/benchmarks.md). LAB_TASK_CPUS=all lets the kernel place
 // them anywhere; the test's own thread and the checker's threads are never pinned.
 //
+// Computation (lab::compute_parallel): each job runs on a thread of its own, made for the
+// call and joined before it returns, allowed on every CPU the process had when it started,
+// so that the checker's partitions use all cores even when a pinned task calls it.
+//
 // Cancellation: a cancelled World wakes every condition-variable wait of its threads
 // (they register while they wait; see RealCondVar for why no wake-up is lost).
 //
@@ -52,12 +56,15 @@
 #include <cstdlib>
 #include <cstring>
 #include <deque>
+#include <exception>
 #include <map>
 #include <mutex>
 #include <random>
 #include <set>
 #include <string_view>
+#include <system_error>
 #include <thread>
+#include <vector>
 
 namespace lab {
 namespace detail {
@@ -102,6 +109,16 @@ void pin(pthread_t thread, int cpu) {
   CPU_SET(cpu, &set);
   pthread_setaffinity_np(thread, sizeof set, &set);
 }
+
+// The CPUs the process may use, as it started (before any thread was pinned).
+const cpu_set_t g_process_cpus = [] {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (sched_getaffinity(0, sizeof set, &set) != 0) {
+    for (int c = 0; c < CPU_SETSIZE; ++c) CPU_SET(c, &set);
+  }
+  return set;
+}();
 
 class RealWorld;
 thread_local WorldImpl* tls_world = nullptr;
@@ -753,6 +770,38 @@ class RealBackend final : public Backend {
     return (static_cast<uint64_t>(rd()) << 32 | rd()) % 1000000000000ULL;
   }
   size_t live_task_threads() override { return g_live_task_threads.load(); }
+
+  void compute_parallel(size_t n, const std::function<void(size_t)>& job) override {
+    std::mutex mu;
+    std::exception_ptr first_error;
+    const auto run = [&](size_t i) {
+      try {
+        job(i);
+      } catch (...) {
+        std::lock_guard<std::mutex> g(mu);
+        if (!first_error) first_error = std::current_exception();
+      }
+    };
+    if (n == 1) {
+      run(0);  // one job: no thread to start, and it may stay where the caller is
+    } else {
+      std::vector<std::thread> threads;
+      threads.reserve(n);
+      size_t i = 0;
+      try {
+        for (; i < n; ++i) {
+          threads.emplace_back([&run, i] {
+            pthread_setaffinity_np(pthread_self(), sizeof g_process_cpus, &g_process_cpus);
+            run(i);
+          });
+        }
+      } catch (const std::system_error&) {
+        for (; i < n; ++i) run(i);  // no more threads to be had: the rest on the caller
+      }
+      for (std::thread& t : threads) t.join();
+    }
+    if (first_error) std::rethrow_exception(first_error);
+  }
 
  private:
   // A timer of `world` (ended with it), or of none.

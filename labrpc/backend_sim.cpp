@@ -828,6 +828,10 @@ class SimBackend final : public Backend {
     return (static_cast<uint64_t>(rd()) << 32 | rd()) % 1000000000000ULL;
   }
   size_t live_task_threads() override { return 0; }  // fibers, on the World's own thread
+  // One job after another on the caller: one task at a time, and the same order every run.
+  void compute_parallel(size_t n, const std::function<void(size_t)>& job) override {
+    for (size_t i = 0; i < n; ++i) job(i);
+  }
 };
 
 }  // namespace

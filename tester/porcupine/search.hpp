@@ -27,6 +27,7 @@
 #include <cstdint>
 #include <cstring>
 #include <deque>
+#include <limits>
 #include <memory>
 #include <utility>
 #include <vector>
@@ -51,31 +52,42 @@ struct PartitionResult {
   std::vector<int32_t> longest;
 };
 
+// The checker's clock, in seconds from an arbitrary start: real time in the real world
+// (lab::real_seconds(): the searches run on compute threads of no World), virtual time in
+// the simulated one.
+double clock_seconds();
+
 // What a search watches besides its own work.
 struct SearchControl {
   std::atomic<bool>* stop = nullptr;  // raised: give up now
-  lab::TimePoint deadline = lab::TimePoint::max();
+  double deadline = std::numeric_limits<double>::infinity();  // on clock_seconds()
   bool verbose = false;
 };
 
-// Says every kPollSteps steps whether the deadline has passed. In the simulated world the
-// clock does not move while a task computes, so when it has not moved since the last poll
-// the pacer hands the turn back to the runtime for a moment: the work is charged in
-// virtual time (so the deadline can pass there too) and other tasks get to run.
+// Says, every so many steps, whether the deadline has passed. In the real world it reads
+// the clock about every kPollInterval of work, whatever a step costs (a key/value step
+// that copies a long value may take microseconds, a register's nanoseconds), so a budget
+// is overrun by about that much: it doubles or halves its step count between reads to
+// stay near it. In the simulated world the clock does not move while a task computes:
+// every kSimPollSteps steps the pacer hands the turn back to the runtime for a moment, so
+// the work is charged in virtual time (and the deadline can pass there too) and other
+// tasks get to run.
 class Pacer {
  public:
-  static constexpr uint32_t kPollSteps = 1024;
+  static constexpr double kPollInterval = 0.5e-3;
+  static constexpr uint32_t kSimPollSteps = 1024;
   explicit Pacer(const SearchControl& control);
   bool expired() {
-    if (++count_ < kPollSteps) return false;
+    if (++count_ < every_) return false;
     count_ = 0;
     return poll();
   }
 
  private:
   bool poll();
-  lab::TimePoint deadline_;
-  lab::TimePoint last_;
+  double deadline_;
+  double last_;
+  uint32_t every_;
   uint32_t count_ = 0;
 };
 
