@@ -86,4 +86,33 @@ std::vector<RegisterOperation> ToRegisterHistory(const RecordedHistory& history,
   return ops;
 }
 
+RecordedHistory FromRegisterHistory(const std::vector<RegisterOperation>& history) {
+  RecordedHistory recorded;
+  for (const RegisterOperation& op : history) {
+    RecordedOp r;
+    r.client = op.ClientId;
+    r.key = op.Input.Key;
+    r.call = op.Call;
+    r.ret = op.Return;
+    r.completion = op.Output.known ? Completion::Ok : Completion::Info;
+    switch (op.Input.op) {
+      case RegisterInput::Read:
+        r.f = "read";
+        if (op.Output.known && op.Output.value) r.output = Datum::Int(*op.Output.value);
+        break;
+      case RegisterInput::Write:
+        r.f = "write";
+        r.input = Datum::Int(op.Input.value);
+        break;
+      case RegisterInput::Cas:
+        r.f = "cas";
+        r.input = Datum::List({Datum::Int(op.Input.value), Datum::Int(op.Input.to)});
+        if (op.Output.known && !op.Output.ok) r.completion = Completion::Fail;
+        break;
+    }
+    recorded.ops.push_back(std::move(r));
+  }
+  return recorded;
+}
+
 }  // namespace porcupine

@@ -30,4 +30,9 @@ std::vector<KvOperation> ToKvHistory(const RecordedHistory& history);
 // `with_cas`: the cas model (read, write, cas), else the register (read, write).
 std::vector<RegisterOperation> ToRegisterHistory(const RecordedHistory& history, bool with_cas);
 
+// The way back, to write a register history out (json_history.hpp): an operation with an
+// unknown output becomes an :info one, a cas that did not swap a :fail one. `where` is
+// left empty.
+RecordedHistory FromRegisterHistory(const std::vector<RegisterOperation>& history);
+
 }  // namespace porcupine

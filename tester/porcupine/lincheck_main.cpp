@@ -9,10 +9,8 @@
 // check ran out of its budget, 3 bad input (the file and line, and the problem), 4 a
 // usage error (an unknown option or a bad value, named).
 #include "labrpc/runtime.hpp"
-#include "tester/porcupine/adapters.hpp"
 #include "tester/porcupine/checker.hpp"
-#include "tester/porcupine/jepsen_log.hpp"
-#include "tester/porcupine/json_history.hpp"
+#include "tester/porcupine/history_file.hpp"
 #include "tester/porcupine/kv.hpp"
 #include "tester/porcupine/kv_digest.hpp"
 #include "tester/porcupine/register.hpp"
@@ -22,9 +20,6 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
-#include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -114,8 +109,8 @@ Options parse_args(const std::vector<std::string>& args) {
       }
     } else if (a == "--model") {
       o.model = value();
-      if (o.model != "kv" && o.model != "kv-digest" && o.model != "register" && o.model != "cas") {
-        usage_error("unknown --model '" + o.model + "' (expected kv, kv-digest, register or cas)");
+      if (!IsModelName(o.model)) {
+        usage_error("unknown --model '" + o.model + "' (expected " + kModelNames + ")");
       }
     } else if (a == "--workers") {
       o.workers = parse_workers(value());
@@ -134,68 +129,6 @@ Options parse_args(const std::vector<std::string>& args) {
   if (o.files.empty()) usage_error("no history FILE given");
   if (!o.html.empty() && o.files.size() > 1) usage_error("--html draws one history; " + std::to_string(o.files.size()) + " FILEs given");
   return o;
-}
-
-// A file read and typed for the model it will be checked against.
-struct Loaded {
-  std::string path;
-  std::string model;
-  std::vector<KvOperation> kv;                // kv, kv-digest
-  std::vector<RegisterOperation> registers;  // register, cas
-};
-
-// JSON starts with an array or an object whose first member is a "name"; EDN's maps
-// start {:keyword.
-bool looks_like_json(const std::string& s) {
-  const size_t first = s.find_first_not_of(" \t\r\n");
-  if (first == std::string::npos) return false;
-  if (s[first] == '[') return true;
-  const size_t second = s.find_first_not_of(" \t\r\n", first + 1);
-  return s[first] == '{' && second != std::string::npos && s[second] == '"';
-}
-
-Loaded load(const std::string& path, const Options& o) {
-  std::error_code error;
-  if (std::filesystem::is_directory(path, error)) bad_input(path + ": a folder, not a history file");
-  std::ifstream in(path, std::ios::binary);
-  if (!in) bad_input(path + ": cannot be read");
-  std::stringstream text;
-  text << in.rdbuf();
-  const std::string format = !o.format.empty() ? o.format : looks_like_json(text.str()) ? "json" : "edn";
-  Loaded loaded;
-  loaded.path = path;
-  RecordedHistory history;
-  try {
-    if (format == "json") {
-      JsonHistory j = ReadJsonHistory(text, path);
-      history = std::move(j.history);
-      loaded.model = j.model;
-      if (!loaded.model.empty() && loaded.model != "kv" && loaded.model != "kv-digest" &&
-          loaded.model != "register" && loaded.model != "cas") {
-        bad_input(path + ": unknown \"model\" '" + loaded.model +
-                  "' (expected kv, kv-digest, register or cas)");
-      }
-    } else {
-      history = ReadJepsenLog(text, path);
-    }
-    if (!o.model.empty()) loaded.model = o.model;
-    if (loaded.model.empty()) {
-      bool kv = false, cas = false;
-      for (const RecordedOp& op : history.ops) {
-        kv = kv || op.f == "get" || op.f == "put" || op.f == "append";
-        cas = cas || op.f == "cas";
-      }
-      loaded.model = kv ? "kv" : cas ? "cas" : "register";
-    }
-    if (loaded.model == "kv" || loaded.model == "kv-digest") {
-      loaded.kv = ToKvHistory(history);
-    } else {
-      loaded.registers = ToRegisterHistory(history, loaded.model == "cas");
-    }
-  } catch (const BadHistory& e) {
-    bad_input(e.what());
-  }
-  return loaded;
 }
 
 const char* verdict_words(CheckResult r) {
@@ -221,7 +154,7 @@ std::string partition_title(const std::vector<Op>& history, const std::vector<si
 
 // Checks one history and prints its verdicts; returns the file's verdict.
 template <class M, class Op>
-CheckResult check(const Loaded& file, const M& model, const std::vector<Op>& history,
+CheckResult check(const HistoryFile& file, const M& model, const std::vector<Op>& history,
                   const Options& o) {
   CheckOptions options;
   options.workers = o.workers;
@@ -276,7 +209,7 @@ CheckResult check(const Loaded& file, const M& model, const std::vector<Op>& his
   return outcome.result;
 }
 
-CheckResult check_loaded(const Loaded& file, const Options& o) {
+CheckResult check_loaded(const HistoryFile& file, const Options& o) {
   if (file.model == "kv") return check(file, KvModel{}, file.kv, o);
   if (file.model == "kv-digest") {
     std::vector<KvDigestOperation> digests;
@@ -293,10 +226,16 @@ int main(int argc, char** argv) {
   const Options o = parse_args(std::vector<std::string>(argv + 1, argv + argc));
   // Every file is read, and typed for its model, before any is checked: bad input stops
   // the run with nothing checked.
-  std::vector<Loaded> files;
-  for (const std::string& path : o.files) files.push_back(load(path, o));
+  std::vector<HistoryFile> files;
+  for (const std::string& path : o.files) {
+    try {
+      files.push_back(ReadHistoryFile(path, o.format, o.model));
+    } catch (const BadHistory& e) {
+      bad_input(e.what());
+    }
+  }
   bool illegal = false, unknown = false;
-  for (const Loaded& file : files) {
+  for (const HistoryFile& file : files) {
     const CheckResult r = check_loaded(file, o);
     illegal = illegal || r == CheckResult::Illegal;
     unknown = unknown || r == CheckResult::Unknown;
