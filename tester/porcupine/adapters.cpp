@@ -61,7 +61,7 @@ std::vector<RegisterOperation> ToRegisterHistory(const RecordedHistory& history,
     op.Return = r.ret;
     op.Output.known = r.completion != Completion::Info;
     if (r.f == "read") {
-      if (r.completion == Completion::Fail) continue;
+      if (r.completion != Completion::Ok) continue;  // it saw nothing known
       op.Input.op = RegisterInput::Read;
       if (op.Output.known && !r.output.is_nil()) op.Output.value = whole(r, r.output, "a read's result");
     } else if (r.f == "write") {

@@ -11,7 +11,8 @@
 //     failed read or write is left out; a failed cas is one whose compare did not match
 //     (Jepsen's etcd and porcupine read :fail :cas so): it changed nothing, and the
 //     register did not hold `from` when it ran. In JSON a cas may say so with "output":
-//     false instead. An operation that never returned, or :info, has an unknown output.
+//     false instead. A read that never returned, or :info, is left out (it saw nothing
+//     known); a write or cas has an unknown output.
 //
 // Throws BadHistory naming the operation's file:line when the model has no meaning for
 // it (another :f, a value of the wrong kind). Pure functions; safe from any task.

@@ -26,10 +26,13 @@ std::optional<Stale> find_stale_read(const std::vector<RegisterOperation>& h,
                                      const std::vector<bool>& returned) {
   std::vector<size_t> order(h.size());
   std::iota(order.begin(), order.end(), size_t{0});
-  // Reads from the middle outwards.
+  // Reads from the middle of the history's time outwards.
+  std::vector<int64_t> calls;
+  for (const RegisterOperation& op : h) calls.push_back(op.Call);
+  std::nth_element(calls.begin(), calls.begin() + static_cast<ptrdiff_t>(calls.size() / 2), calls.end());
+  const int64_t mid = calls.empty() ? 0 : calls[calls.size() / 2];
   std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
-    const auto mid = static_cast<int64_t>(h.size() / 2);
-    return std::llabs(static_cast<int64_t>(a) - mid) < std::llabs(static_cast<int64_t>(b) - mid);
+    return std::llabs(h[a].Call - mid) < std::llabs(h[b].Call - mid);
   });
   for (size_t r : order) {
     const RegisterOperation& read = h[r];
@@ -86,15 +89,17 @@ std::vector<RegisterOperation> GenerateRegisterHistory(const RegisterHistoryShap
         op.Input.to = next_value++;
         written[op.Input.Key].push_back(op.Input.to);
       }
-      const int64_t latency = rng.intn(10) == 0 ? rng.range(100, 2000) : rng.range(1, 20);
+      const int64_t latency = rng.intn(50) == 0 ? rng.range(50, 500) : rng.range(1, 20);
       op.Call = t;
       op.Return = t + latency;
-      const bool lost = rng.intn(100) < shape.unreturned_percent;
+      // A read that times out constrains nothing (adapters.hpp leaves it out): only
+      // writes and cas are lost.
+      const bool lost = rng.intn(100) < shape.unreturned_percent && op.Input.op != RegisterInput::Read;
       effect.push_back(lost && rng.intn(2) == 0 ? kNever : rng.range(op.Call, op.Return));
       returned.push_back(!lost);
       op.Output.known = !lost;
       h.push_back(std::move(op));
-      t += latency + rng.range(0, 10);
+      t += latency + rng.range(0, 8 * shape.clients);
       if (lost) process = next_process++;  // Jepsen gives the client a new process
     }
   }
