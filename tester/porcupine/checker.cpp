@@ -278,13 +278,17 @@ DriverOutcome run_partitions(std::vector<std::shared_ptr<PartitionJob>> jobs,
 
   DriverOutcome outcome;
   outcome.stats.workers = workers;
-  bool all_decided = true;
+  bool all_decided = true, stopped = false;
   for (const auto& job : run.jobs) {
     PartitionResult& r = job->result();
     outcome.stats.steps += r.steps;
     outcome.stats.cached += r.cached;
     if (r.verdict != Verdict::Linearizable) all_decided = false;
+    if (r.verdict == Verdict::Stopped) stopped = true;
     outcome.partitions.push_back(std::move(r));
+  }
+  if (stopped) {
+    outcome.memory = std::make_shared<const std::vector<std::shared_ptr<PartitionJob>>>(std::move(run.jobs));
   }
   outcome.result = run.illegal.load() ? CheckResult::Illegal
                    : all_decided      ? CheckResult::Ok

@@ -66,11 +66,19 @@ struct CheckStats {
 
 struct CheckOutcome {
   CheckResult result = CheckResult::Unknown;
-  // Each partition's own verdict, in the model's partition order. Unknown for one left
-  // undecided: out of time, or stopped when another was found Illegal (not verbose).
-  std::vector<CheckResult> partitions;
+  // Each partition's own verdict and model steps, in the model's partition order. Unknown
+  // for one left undecided: out of time, or stopped when another was found Illegal (not
+  // verbose).
+  struct Partition {
+    CheckResult result = CheckResult::Unknown;
+    uint64_t steps = 0;
+  };
+  std::vector<Partition> partitions;
   std::shared_ptr<LinearizationInfo> info;  // verbose only
   CheckStats stats;
+  // What searches stopped by the deadline (or by an Illegal partition) still hold, freed
+  // with the outcome: after the answer, not inside the budget.
+  std::shared_ptr<const void> memory;
 };
 
 namespace detail {
@@ -79,6 +87,7 @@ struct DriverOutcome {
   CheckResult result = CheckResult::Unknown;
   std::vector<PartitionResult> partitions;
   CheckStats stats;
+  std::shared_ptr<const void> memory;  // the jobs, when a search was stopped
 };
 
 // Runs the partitions' searches (checker.cpp): on several threads when it pays, else on
@@ -134,8 +143,9 @@ CheckOutcome Check(const M& model, const std::vector<Op>& history, const CheckOp
   CheckOutcome outcome;
   outcome.result = driven.result;
   outcome.stats = driven.stats;
+  outcome.memory = std::move(driven.memory);
   for (const detail::PartitionResult& found : driven.partitions) {
-    outcome.partitions.push_back(detail::to_check_result(found.verdict));
+    outcome.partitions.push_back({detail::to_check_result(found.verdict), found.steps});
   }
   if (options.verbose) {
     auto info = std::make_shared<LinearizationInfo>();
@@ -144,7 +154,7 @@ CheckOutcome Check(const M& model, const std::vector<Op>& history, const CheckOp
       PartitionInfo& part = info->partitions[p];
       detail::PartitionResult& found = driven.partitions[p];
       part.ops = std::move(groups[p]);
-      part.result = outcome.partitions[p];
+      part.result = outcome.partitions[p].result;
       part.partials = std::move(found.partials);
       part.longest = std::move(found.longest);
       if (part.longest.empty()) part.longest.assign(part.ops.size(), -1);

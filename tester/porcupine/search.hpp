@@ -82,6 +82,8 @@ class Pacer {
     count_ = 0;
     return poll();
   }
+  // Whether `seconds` more work, done in one go, would end past the deadline.
+  bool would_overrun(double seconds) const { return clock_seconds() + seconds >= deadline_; }
 
  private:
   bool poll();
@@ -215,8 +217,10 @@ class VisitedCache {
     }
   }
 
-  void insert(uint64_t hash, const OpSet& set) {
-    if ((size_ + 1) * 2 > slots_.size()) grow();
+  // Without `may_grow` the table fills past half (probes get longer) rather than double;
+  // it must not be crowded().
+  void insert(uint64_t hash, const OpSet& set, bool may_grow = true) {
+    if (grows_on_insert() && (may_grow || crowded())) grow();
     const uint32_t e = static_cast<uint32_t>(size_++);
     const size_t len = set.hi() - set.lo();
     if (blocks_.empty() || blocks_.back().size() + 1 + len > blocks_.back().capacity()) {
@@ -231,6 +235,12 @@ class VisitedCache {
   }
 
   size_t size() const { return size_; }
+  // Whether the next insert doubles the table, and about how long that will take (the
+  // last doubling took half as long): at millions of entries, seconds on a slow machine.
+  bool grows_on_insert() const { return (size_ + 1) * 2 > slots_.size(); }
+  double grow_estimate() const { return 2.5 * last_grow_seconds_; }
+  // Too full to take another entry without doubling.
+  bool crowded() const { return (size_ + 1) * 16 > slots_.size() * 15; }
 
  private:
   static constexpr size_t kBlockWords = 1 << 16;
@@ -255,12 +265,14 @@ class VisitedCache {
     slots_[i] = slot;
   }
   void grow() {
+    const double start = clock_seconds();
     std::vector<Slot> old(slots_.size() * 2);
     old.swap(slots_);
     mask_ = slots_.size() - 1;
     for (const Slot& slot : old) {
       if (slot.entry != 0) place(slot);
     }
+    last_grow_seconds_ = clock_seconds() - start;
   }
 
   size_t size_ = 0;
@@ -268,6 +280,7 @@ class VisitedCache {
   std::vector<Where> where_;                   // per entry
   std::vector<Slot> slots_;  // open addressing, linear probing, load <= 1/2
   size_t mask_;
+  double last_grow_seconds_ = 0;
 };
 
 // One partition's work, behind a type-free face so that checker.cpp can schedule it. The
@@ -333,8 +346,17 @@ class PartitionSearch final : public PartitionJob {
                               return model_equal(model, w.states[e + 1], candidate);
                             }) >= 0;
           if (!seen) {
+            // A doubling of the cache that would end past the deadline is not begun: the
+            // table fills up instead, and when it is crowded the search stops.
+            const bool late =
+                w.cache.grows_on_insert() && w.pacer.would_overrun(w.cache.grow_estimate());
+            if (late && w.cache.crowded()) {
+              result_.timed_out = true;
+              control.stop->store(true, std::memory_order_relaxed);
+              return finish();
+            }
             w.states.push_back(std::move(stepped.second));
-            w.cache.insert(key, w.linearized);
+            w.cache.insert(key, w.linearized, !late);
             w.stack.push_back({node, w.state});
             w.state = static_cast<int32_t>(w.states.size() - 1);
             if (control.verbose) w.longest.push(op);
@@ -425,7 +447,11 @@ class PartitionSearch final : public PartitionJob {
     if (walk_) {
       result_.cached = walk_->cache.size();
       walk_->longest.take(result_);
-      walk_.reset();  // the memory goes now, not when the caller is done
+      // A decided search's memory goes now, while others may still run. A stopped one's
+      // stays with the job, which the checker hands to the caller with the answer
+      // (CheckOutcome::memory): freeing millions of states and cache entries takes a
+      // noticeable share of the budget that just ran out.
+      if (result_.verdict != Verdict::Stopped) walk_.reset();
     }
     return true;
   }
