@@ -15,8 +15,9 @@
 //     and try the entries after it. With nothing to pop, no linearization exists.
 // When only the head is left, the stack is a linearization.
 //
-// Threading: one search runs on one task. Different searches share nothing but the
-// model (const) and the stop flag.
+// Threading: a search runs on one thread at a time (a worker takes it for a turn under the
+// driver's lock). Different searches share nothing but the model (const) and the stop
+// flag.
 #pragma once
 
 #include "labrpc/runtime.hpp"
