@@ -22,7 +22,8 @@
 //
 // Computation (lab::compute_parallel): each job runs on a thread of its own, made for the
 // call and joined before it returns, allowed on every CPU the process had when it started,
-// so that the checker's partitions use all cores even when a pinned task calls it.
+// so that the checker's partitions use all cores even when a pinned task calls it; a
+// caller that is not pinned runs the first job itself (and a lone job runs there).
 //
 // Cancellation: a cancelled World wakes every condition-variable wait of its threads
 // (they register while they wait; see RealCondVar for why no wake-up is lost).
@@ -772,6 +773,7 @@ class RealBackend final : public Backend {
   size_t live_task_threads() override { return g_live_task_threads.load(); }
 
   void compute_parallel(size_t n, const std::function<void(size_t)>& job) override {
+    if (n == 0) return;
     std::mutex mu;
     std::exception_ptr first_error;
     const auto run = [&](size_t i) {
@@ -782,24 +784,28 @@ class RealBackend final : public Backend {
         if (!first_error) first_error = std::current_exception();
       }
     };
-    if (n == 1) {
-      run(0);  // one job: no thread to start, and it may stay where the caller is
-    } else {
-      std::vector<std::thread> threads;
-      threads.reserve(n);
-      size_t i = 0;
-      try {
-        for (; i < n; ++i) {
-          threads.emplace_back([&run, i] {
-            pthread_setaffinity_np(pthread_self(), sizeof g_process_cpus, &g_process_cpus);
-            run(i);
-          });
-        }
-      } catch (const std::system_error&) {
-        for (; i < n; ++i) run(i);  // no more threads to be had: the rest on the caller
+    // A caller free to use every CPU (the test's thread, a tool's main) does job 0
+    // itself: it starts at once, and one thread fewer is made. A pinned one (a World's
+    // task) only waits.
+    cpu_set_t caller_cpus;
+    const bool caller_free = sched_getaffinity(0, sizeof caller_cpus, &caller_cpus) == 0 &&
+                             CPU_EQUAL(&caller_cpus, &g_process_cpus);
+    const size_t first_thread = caller_free || n == 1 ? 1 : 0;
+    std::vector<std::thread> threads;
+    threads.reserve(n);
+    size_t i = first_thread;
+    try {
+      for (; i < n; ++i) {
+        threads.emplace_back([&run, i] {
+          pthread_setaffinity_np(pthread_self(), sizeof g_process_cpus, &g_process_cpus);
+          run(i);
+        });
       }
-      for (std::thread& t : threads) t.join();
+    } catch (const std::system_error&) {
+      for (; i < n; ++i) run(i);  // no more threads to be had: the rest on the caller
     }
+    if (first_thread == 1) run(0);
+    for (std::thread& t : threads) t.join();
     if (first_error) std::rethrow_exception(first_error);
   }
 

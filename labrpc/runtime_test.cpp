@@ -1111,6 +1111,11 @@ TEST_SUITE("runtime" * doctest::skip(simulated_world())) {
     REQUIRE(done.recv_for(5s).has_value());
     for (int n : allowed) CHECK(n == process_cpus);
     CHECK(!pthread_equal(thread[0], thread[1]));
+    // An unpinned caller (this test's thread) does the first job itself.
+    compute_parallel(2, [&](size_t i) { thread[i] = pthread_self(); });
+    CHECK(pthread_equal(thread[0], pthread_self()));
+    CHECK(!pthread_equal(thread[1], pthread_self()));
+    compute_parallel(0, [](size_t) { FAIL("no job to run"); });
   }
 
   // Runs the case above again with LAB_TASK_CPUS=all, and with a value it must refuse.
