@@ -203,10 +203,15 @@ int cores() {
   return n;
 }
 
-// Steps a partition runs before it lets the next one have a turn: long enough that taking
-// turns costs nothing measurable (~1-5 ms of work), short enough that an Illegal partition
-// is found early even behind a hopeless one.
+// Steps a partition runs before it lets the next one have a turn: at first long enough
+// that taking turns costs nothing measurable (~1-5 ms of work), short enough that an
+// Illegal partition is found early even behind a hopeless one; then twice as long each
+// turn, up to kMaxSliceSteps, so that a long search is not moved from worker to worker
+// (from core to core, its cache left behind) every few milliseconds. Every partition gets
+// its turn k before any gets its turn k + 2, so an Illegal partition that needs S steps
+// is still found within a few S (plus kMaxSliceSteps) per partition.
 constexpr uint64_t kSliceSteps = 1 << 15;
+constexpr uint64_t kMaxSliceSteps = 1 << 20;
 
 // What the workers share while they check.
 struct Run {
@@ -218,6 +223,7 @@ struct Run {
 
   lab::Mutex mu;
   std::deque<size_t> ready;  // guarded by mu: partitions waiting for their next turn
+  std::vector<uint64_t> slice;  // guarded by mu: per partition, the steps of its next turn
 
   // Takes turns on partitions until none is left or the run is stopped. A search that
   // throws stops the others; compute_parallel hands the exception to the caller.
@@ -226,13 +232,16 @@ struct Run {
     try {
       for (;;) {
         size_t p;
+        uint64_t steps;
         {
           lab::Lock lock(mu);
           if (ready.empty() || stop.load(std::memory_order_relaxed)) return;
           p = ready.front();
           ready.pop_front();
+          steps = slice[p];
+          slice[p] = std::min(2 * steps, kMaxSliceSteps);
         }
-        if (!jobs[p]->run_slice(control, kSliceSteps)) {
+        if (!jobs[p]->run_slice(control, steps)) {
           lab::Lock lock(mu);
           ready.push_back(p);
           continue;
@@ -261,6 +270,7 @@ DriverOutcome run_partitions(std::vector<std::shared_ptr<PartitionJob>> jobs,
     return run.jobs[a]->size() > run.jobs[b]->size();  // long ones start first
   });
   run.ready.assign(order.begin(), order.end());
+  run.slice.assign(run.jobs.size(), kSliceSteps);
   run.verbose = options.verbose;
   if (options.timeout > lab::Duration::zero()) {
     run.deadline = clock_seconds() + std::chrono::duration<double>(options.timeout).count();
