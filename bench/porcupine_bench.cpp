@@ -35,8 +35,8 @@ namespace {
 
 constexpr const char* kUsage =
     "usage: porcupine_bench [RUNS] [SEED]    generated histories (defaults: 3 runs, seed 1):\n"
-    "           key/value and cas register, 1, 10 and 50 clients, ok and illegal; exit 0\n"
-    "           when every answer is the expected one\n"
+    "           key/value, register and cas register, 1, 10 and 50 clients, ok and illegal;\n"
+    "           exit 0 when every answer is the expected one\n"
     "       porcupine_bench --log FILE... [--runs RUNS]   the same rows for history files in\n"
     "           any format lincheck reads (porcupine's kv logs c10-ok.txt..., its Jepsen etcd\n"
     "           logs, JSON); exit 0 all linearizable, 1 one is not, 2 a check ran out of time\n"
@@ -392,11 +392,21 @@ int main(int argc, char** argv) {
                KvWholeMapModel{}, history, 1, expected_name(illegal)),
            illegal);
   }
-  for (const auto& [clients, keys] : {std::pair{1, 1}, std::pair{10, 1}, std::pair{50, 1}, std::pair{50, 10}}) {
+  struct RegisterRow {
+    int clients;
+    int keys;
+    bool cas;
+  };
+  for (const RegisterRow& r : {RegisterRow{1, 1, false}, RegisterRow{10, 1, false}, RegisterRow{50, 1, false},
+                               RegisterRow{1, 1, true}, RegisterRow{10, 1, true}, RegisterRow{50, 1, true},
+                               RegisterRow{50, 10, true}}) {
     for (bool illegal : {false, true}) {
-      const std::string name = std::to_string(clients) + (clients == 1 ? " client, " : " clients, ") +
-                               expected_name(illegal) + (keys == 1 ? ", cas" : ", cas 10 keys");
-      const auto history = porcupine::GenerateRegisterHistory(cas_shape(clients, keys, illegal, seed));
+      const std::string name = std::to_string(r.clients) + (r.clients == 1 ? " client, " : " clients, ") +
+                               expected_name(illegal) + (r.cas ? ", cas" : ", register") +
+                               (r.keys == 1 ? "" : " 10 keys");
+      porcupine::RegisterHistoryShape shape = cas_shape(r.clients, r.keys, illegal, seed);
+      shape.cas = r.cas;
+      const auto history = porcupine::GenerateRegisterHistory(shape);
       expect(row(name, porcupine::RegisterModel{}, history, runs, expected_name(illegal)), illegal);
     }
   }
