@@ -164,6 +164,8 @@ TEST_SUITE("porcupine") {
         }
       }
     }
+    // A decided check's searches freed their memory as they ended.
+    CHECK(Check(RegisterModel{}, GenerateRegisterHistory(RegisterHistoryShape{}), CheckOptions{}).memory == nullptr);
     RegisterHistoryShape tiny;
     tiny.clients = 1;
     tiny.ops_per_client = 1;
@@ -187,6 +189,7 @@ TEST_SUITE("porcupine") {
       const double took = lab::seconds_since(start);
       CHECK(outcome.result == CheckResult::Unknown);
       CHECK(outcome.partitions.at(0).result == CheckResult::Unknown);
+      CHECK(outcome.memory != nullptr);  // the stopped search's, freed after the answer
       // Within 5% of the budget, plus room for a scheduler that parks us on a loaded
       // machine (lincheck -v shows the figure: 0.500-0.501 s when quiet).
       CHECK_MESSAGE(took < 0.5 * 1.05 + 0.1, "verbose=", verbose, ": ", took, " s");
