@@ -83,6 +83,8 @@ class Backend {
   // A fresh seed for a run that does not set LAB_SEED (runtime.cpp reads LAB_SEED).
   virtual uint64_t random_seed() = 0;
   virtual size_t live_task_threads() = 0;
+  // lab::compute_parallel (runtime.hpp).
+  virtual void compute_parallel(size_t n, const std::function<void(size_t)>& job) = 0;
 };
 
 // Set by the simulated backend when it traces events (LAB_SIM_TRACE): every random draw

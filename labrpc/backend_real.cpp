@@ -21,6 +21,11 @@
 // operations for less CPU (docs/benchmarks.md). LAB_TASK_CPUS=all lets the kernel place
 // them anywhere; the test's own thread and the checker's threads are never pinned.
 //
+// Computation (lab::compute_parallel): each job runs on a thread of its own, made for the
+// call and joined before it returns, allowed on every CPU the process had when it started,
+// so that the checker's partitions use all cores even when a pinned task calls it; a
+// caller that is not pinned runs the first job itself (and a lone job runs there).
+//
 // Cancellation: a cancelled World wakes every condition-variable wait of its threads
 // (they register while they wait; see RealCondVar for why no wake-up is lost).
 //
@@ -53,12 +58,15 @@
 #include <cstdlib>
 #include <cstring>
 #include <deque>
+#include <exception>
 #include <map>
 #include <mutex>
 #include <random>
 #include <set>
 #include <string_view>
+#include <system_error>
 #include <thread>
+#include <vector>
 
 namespace lab {
 namespace detail {
@@ -106,6 +114,16 @@ int world_cpu() {
 void pin(pthread_t thread, int cpu) {
   if (cpu >= 0) platform::pin_thread(thread, cpu);
 }
+
+// The CPUs the process may use, as it started (before any thread was pinned).
+const cpu_set_t g_process_cpus = [] {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (sched_getaffinity(0, sizeof set, &set) != 0) {
+    for (int c = 0; c < CPU_SETSIZE; ++c) CPU_SET(c, &set);
+  }
+  return set;
+}();
 
 class RealWorld;
 thread_local WorldImpl* tls_world = nullptr;
@@ -757,6 +775,43 @@ class RealBackend final : public Backend {
     return (static_cast<uint64_t>(rd()) << 32 | rd()) % 1000000000000ULL;
   }
   size_t live_task_threads() override { return g_live_task_threads.load(); }
+
+  void compute_parallel(size_t n, const std::function<void(size_t)>& job) override {
+    if (n == 0) return;
+    std::mutex mu;
+    std::exception_ptr first_error;
+    const auto run = [&](size_t i) {
+      try {
+        job(i);
+      } catch (...) {
+        std::lock_guard<std::mutex> g(mu);
+        if (!first_error) first_error = std::current_exception();
+      }
+    };
+    // A caller free to use every CPU (the test's thread, a tool's main) does job 0
+    // itself: it starts at once, and one thread fewer is made. A pinned one (a World's
+    // task) only waits.
+    cpu_set_t caller_cpus;
+    const bool caller_free = sched_getaffinity(0, sizeof caller_cpus, &caller_cpus) == 0 &&
+                             CPU_EQUAL(&caller_cpus, &g_process_cpus);
+    const size_t first_thread = caller_free || n == 1 ? 1 : 0;
+    std::vector<std::thread> threads;
+    threads.reserve(n);
+    size_t i = first_thread;
+    try {
+      for (; i < n; ++i) {
+        threads.emplace_back([&run, i] {
+          pthread_setaffinity_np(pthread_self(), sizeof g_process_cpus, &g_process_cpus);
+          run(i);
+        });
+      }
+    } catch (const std::system_error&) {
+      for (; i < n; ++i) run(i);  // no more threads to be had: the rest on the caller
+    }
+    if (first_thread == 1) run(0);
+    for (std::thread& t : threads) t.join();
+    if (first_error) std::rethrow_exception(first_error);
+  }
 
  private:
   // A timer of `world` (ended with it), or of none.

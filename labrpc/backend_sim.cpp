@@ -54,6 +54,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <deque>
+#include <exception>
 #include <map>
 #include <mutex>
 #include <queue>
@@ -831,6 +832,19 @@ class SimBackend final : public Backend {
     return (static_cast<uint64_t>(rd()) << 32 | rd()) % 1000000000000ULL;
   }
   size_t live_task_threads() override { return 0; }  // fibers, on the World's own thread
+  // One job after another on the caller: one task at a time, and the same order every run.
+  // As in the real world, every job runs, and the first exception is rethrown after.
+  void compute_parallel(size_t n, const std::function<void(size_t)>& job) override {
+    std::exception_ptr first_error;
+    for (size_t i = 0; i < n; ++i) {
+      try {
+        job(i);
+      } catch (...) {
+        if (!first_error) first_error = std::current_exception();
+      }
+    }
+    if (first_error) std::rethrow_exception(first_error);
+  }
 };
 
 }  // namespace

@@ -66,6 +66,10 @@ void go(std::string name, std::function<void()> fn) {
   world->spawn(std::move(name), std::move(fn));
 }
 
+void compute_parallel(size_t n, const std::function<void(size_t job)>& job) {
+  backend().compute_parallel(n, job);
+}
+
 bool Timer::cancel() { return state_ && backend().cancel_timer(state_); }
 
 Timer after(Duration d, std::function<void()> fn) { return backend().after(d, std::move(fn)); }

@@ -64,6 +64,18 @@ void sleep(Duration d);
 // Throws std::logic_error when called outside any World.
 void go(std::string name, std::function<void()> fn);
 
+// Runs job(0), ..., job(n - 1) at once and returns when every one has ended, rethrowing
+// the first exception a job threw. For pure computation on data a run has finished with
+// (the linearizability checker's partitions): in the real world each job gets an OS thread
+// of its own, free to run on any CPU the process may use, outside any World's pinning (a
+// World's tasks share one CPU), except that a caller that is not pinned itself runs the
+// first job; in the simulated world the jobs run one after another on the caller, so the
+// run stays deterministic. Callable from a task or from no World at
+// all. Not cancellable: a job must end by itself (a stop flag, a deadline read with
+// real_seconds() or now()). A job may take lab::Mutex briefly but must not wait on the
+// runtime (no CondVar wait, sleep, Channel or go) outside the simulated world.
+void compute_parallel(size_t n, const std::function<void(size_t job)>& job);
+
 // A one-shot timer: fn runs once, after d, on the runtime's timer task. fn must not block.
 class Timer {
  public:

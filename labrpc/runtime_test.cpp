@@ -10,6 +10,7 @@
 
 #include <doctest/doctest.h>
 
+#include <pthread.h>
 #include <sys/wait.h>
 
 #include <algorithm>
@@ -18,6 +19,7 @@
 #include <cstdlib>
 #include <memory>
 #include <set>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -1092,6 +1094,30 @@ TEST_SUITE("runtime" * doctest::skip(simulated_world() || !lab::platform::can_pi
     if (!any) CHECK(running_on.size() == 1);
   }
 
+  // compute_parallel's jobs run on threads of their own, free of the calling task's CPU.
+  TEST_CASE("compute_parallel_from_a_pinned_task_runs_on_every_cpu") {
+    const int process_cpus = allowed_cpus();
+    std::vector<int> allowed(3, 0);
+    std::vector<pthread_t> thread(3);
+    Channel<bool> done(1);
+    World world("compute");
+    go("caller", [&] {
+      compute_parallel(3, [&](size_t i) {
+        allowed[i] = allowed_cpus();
+        thread[i] = pthread_self();
+      });
+      done.send(true);
+    });
+    REQUIRE(done.recv_for(5s).has_value());
+    for (int n : allowed) CHECK(n == process_cpus);
+    CHECK(!pthread_equal(thread[0], thread[1]));
+    // An unpinned caller (this test's thread) does the first job itself.
+    compute_parallel(2, [&](size_t i) { thread[i] = pthread_self(); });
+    CHECK(pthread_equal(thread[0], pthread_self()));
+    CHECK(!pthread_equal(thread[1], pthread_self()));
+    compute_parallel(0, [](size_t) { FAIL("no job to run"); });
+  }
+
   // Runs the case above again with LAB_TASK_CPUS=all, and with a value it must refuse.
   TEST_CASE("LAB_TASK_CPUS_all_unpins_and_a_bad_value_is_refused") {
     const std::string self = lab::platform::executable_path();
@@ -1107,6 +1133,22 @@ TEST_SUITE("runtime" * doctest::skip(simulated_world() || !lab::platform::can_pi
 }
 
 TEST_SUITE("runtime") {
+  // Every job runs once, in either world; the first exception reaches the caller, after
+  // every job has ended.
+  TEST_CASE("compute_parallel_runs_each_job_and_rethrows") {
+    std::vector<std::atomic<int>> runs(4);
+    compute_parallel(4, [&](size_t i) { runs[i].fetch_add(1); });
+    for (const auto& r : runs) CHECK(r.load() == 1);
+    std::atomic<int> ended{0};
+    CHECK_THROWS_WITH(compute_parallel(3,
+                                       [&](size_t i) {
+                                         ended.fetch_add(1);
+                                         if (i == 1) throw std::runtime_error("job 1 failed");
+                                       }),
+                      "job 1 failed");
+    CHECK(ended.load() == 3);
+  }
+
   // Two tasks spawned back to back while one worker is idle: the second must not wait
   // for the first (a Raft heartbeat stuck behind a 7-second call to a dead peer).
   TEST_CASE("go_back_to_back_tasks_each_get_a_worker") {

@@ -3,10 +3,11 @@
 # stress runner and the grader (against fake test binaries, so they run in seconds and
 # can be made to fail on purpose), the handout generator (generation only; the build and
 # run of a handout is scripts/check-handout.sh), the test runner's totals, make's part
-# targets, porcupine_bench's command line (typos fail loudly), check-docs and mutants/apply
-# (the catalogue of student bugs: lint, apply to a copy and back), deps.sh's systems and
-# make's TOOLCHAIN. The last line is "tools: N passed, N failed".
-# usage: scripts/test-tools.sh [prettylog|stress|grade|handout|run_tests|make_targets|porcupine_bench|check_docs|raft_mode|mutants|mutants_runner|monitors|deps ...]
+# targets, porcupine_bench's and lincheck's command lines (typos fail loudly; lincheck's
+# exit codes), check-docs and mutants/apply (the catalogue of student bugs: lint, apply to
+# a copy and back), deps.sh's systems and make's TOOLCHAIN. The last line is
+# "tools: N passed, N failed".
+# usage: scripts/test-tools.sh [prettylog|stress|grade|handout|run_tests|make_targets|porcupine_bench|lincheck|check_docs|raft_mode|mutants|mutants_runner|monitors|deps ...]
 #        (default: all)
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -503,9 +504,9 @@ test_porcupine_bench() {
     $b --help >$tmp/pb.txt && grep -q '^usage: porcupine_bench' $tmp/pb.txt && ! grep -q 'runs per row' $tmp/pb.txt"
   local bad
   for bad in 'abc|RUNS must be a whole number' '0|RUNS must be a whole number' '3 x|SEED must be a whole number' \
-             '--bogus|unknown option' '--log|takes one or more log files' '--log /|/ is a folder' \
-             '--log /no/such/file|cannot read /no/such/file' '--generate x|CLIENTS must be' \
-             '--log x --runs 0|--runs must be'; do
+             '--bogus|unknown option' '--log|takes one or more log files' '--log /|/: a folder, not a history file' \
+             '--log /no/such/file|/no/such/file: cannot be read' '--generate x|CLIENTS must be' \
+             '--log x --runs 0|--runs must be' '--generate 5 --model set|unknown --model'; do
     check "porcupine_bench ${bad%|*}: exit 3 and one line: ${bad#*|}" bash -c "
       $b ${bad%|*} >$tmp/pb.out 2>$tmp/pb.err; [ \$? -eq 3 ] && grep -q -- '${bad#*|}' $tmp/pb.err &&
       [ \$(wc -l <$tmp/pb.err) -eq 1 ] && [ ! -s $tmp/pb.out ]"
@@ -514,6 +515,54 @@ test_porcupine_bench() {
   check "porcupine_bench --log: linearizable histories exit 0, an illegal one 1" bash -c "
     $b --log $tmp/c5-ok.txt --runs 1 >/dev/null && { $b --log $tmp/c5-ok.txt $tmp/c5-bad.txt --runs 1 >$tmp/pb.txt; [ \$? -eq 1 ]; } &&
     grep -q 'not linearizable' $tmp/pb.txt"
+}
+
+# --- lincheck's command line and exit codes (the real binary, built if missing) ------------
+test_lincheck() {
+  local l=build/lincheck b=build/porcupine_bench
+  for t in lincheck porcupine_bench; do
+    [ -x build/$t ] || cmake --build build --target $t >/dev/null || { check "$t builds" false; return; }
+  done
+  check "lincheck: --help prints the usage and exits 0" bash -c "
+    $l --help >$tmp/lc.txt && grep -q '^usage: lincheck' $tmp/lc.txt && grep -q 'Exit status' $tmp/lc.txt"
+  $b --generate 5 1 >"$tmp/kv-ok.txt" && $b --generate 5 1 --illegal >"$tmp/kv-bad.txt"
+  $b --generate 10 1 --model cas >"$tmp/cas-ok.json" && $b --generate 10 1 --model cas --illegal >"$tmp/cas-bad.json"
+  printf '%s\n' 'INFO  jepsen.util - 0	:invoke	:write	3' 'INFO  jepsen.util - 0	:ok	:write	3' \
+    'INFO  jepsen.util - 1	:invoke	:cas	[3 4]' 'INFO  jepsen.util - 1	:info	:cas	:timed-out' \
+    'INFO  jepsen.util - 2	:invoke	:read	nil' 'INFO  jepsen.util - 2	:ok	:read	4' >"$tmp/etcd.log"
+  check "lincheck: linearizable kv, cas and Jepsen histories exit 0, with a verdict per partition" bash -c "
+    $l $tmp/kv-ok.txt $tmp/cas-ok.json $tmp/etcd.log >$tmp/lc.txt && grep -q '^  Ok  *key .0.' $tmp/lc.txt &&
+    grep -q 'cas-ok.json: cas model' $tmp/lc.txt && grep -q 'etcd.log: Ok: linearizable' $tmp/lc.txt &&
+    grep -q '^overall: Ok: linearizable' $tmp/lc.txt"
+  check "lincheck: an illegal history exits 1 and says so per partition and overall" bash -c "
+    $l $tmp/kv-ok.txt $tmp/kv-bad.txt >$tmp/lc.txt; [ \$? -eq 1 ] && grep -q '^  Illegal  key' $tmp/lc.txt &&
+    grep -q '^overall: Illegal: not linearizable' $tmp/lc.txt && { $l $tmp/cas-bad.json >/dev/null; [ \$? -eq 1 ]; }"
+  check "lincheck --html writes the picture of an illegal history" bash -c "
+    $l --html $tmp/lc.html $tmp/cas-bad.json >/dev/null; [ \$? -eq 1 ] && grep -q 'Illegal' $tmp/lc.html"
+  # 24 concurrent writes of distinct values and a read of none of them: hopeless.
+  { printf '['; for i in $(seq 0 23); do printf '{"client": %d, "f": "write", "input": %d, "call": 0, "return": 9},' $i $i; done
+    printf '{"client": 99, "f": "read", "output": -1, "call": 10, "return": 11}]\n'; } >"$tmp/hopeless.json"
+  check "lincheck --budget: a check that runs out exits 2 (unknown), within the budget" bash -c "
+    $l -v --budget 0.3 $tmp/hopeless.json >$tmp/lc.txt; [ \$? -eq 2 ] && grep -q 'Unknown: the budget ran out' $tmp/lc.txt &&
+    grep -qE ': 0\.(2|3)[0-9]* s, ' $tmp/lc.txt"
+  printf '%s\n' '{"operations": [' '{"client": 0, "f": "read", "call": 5, "return": 2}]}' >"$tmp/bad.json"
+  printf '%s\n' '{:process 0, :type :invoke, :f :get, :key "k", :value nil}' '{:process 0, :type :bad}' >"$tmp/bad.edn"
+  local bad
+  for bad in "$tmp/bad.json|bad.json:2: \"return\" (2) is before \"call\" (5)" "$tmp/bad.edn|bad.edn:2: not an event" \
+             "--model register $tmp/cas-ok.json|the register model has no :f :cas" \
+             "/no/such/file|/no/such/file: cannot be read" "/|/: a folder"; do
+    check "lincheck ${bad%%|*}: exit 3 and one line naming file and line: ${bad#*|}" bash -c "
+      $l ${bad%%|*} >$tmp/lc.out 2>$tmp/lc.err; [ \$? -eq 3 ] && grep -qF -- '${bad#*|}' $tmp/lc.err &&
+      [ \$(wc -l <$tmp/lc.err) -eq 1 ] && [ ! -s $tmp/lc.out ]"
+  done
+  for bad in "--bogus $tmp/etcd.log|unknown option '--bogus'" "--model set $tmp/etcd.log|unknown --model 'set'" \
+             "--format yaml $tmp/etcd.log|unknown --format 'yaml'" "--workers 0 $tmp/etcd.log|--workers takes" \
+             "--budget soon $tmp/etcd.log|--budget takes" "--html|--html takes a value" "|no history FILE given" \
+             "--html $tmp/x.html $tmp/etcd.log $tmp/etcd.log|--html draws one history"; do
+    check "lincheck ${bad%%|*}: usage error, exit 4: ${bad#*|}" bash -c "
+      $l ${bad%%|*} >$tmp/lc.out 2>$tmp/lc.err; [ \$? -eq 4 ] && grep -qF -- \"${bad#*|}\" $tmp/lc.err &&
+      [ \$(wc -l <$tmp/lc.err) -eq 1 ] && [ ! -s $tmp/lc.out ]"
+  done
 }
 
 # --- check-docs (examples in markdown rerun and compared) -----------------------------
@@ -673,7 +722,7 @@ test_deps() {
 }
 
 want=("$@")
-[ ${#want[@]} -eq 0 ] && want=(prettylog stress grade handout run_tests make_targets porcupine_bench check_docs raft_mode mutants mutants_runner monitors deps)
+[ ${#want[@]} -eq 0 ] && want=(prettylog stress grade handout run_tests make_targets porcupine_bench lincheck check_docs raft_mode mutants mutants_runner monitors deps)
 for tool in "${want[@]}"; do
   if declare -f "test_$tool" >/dev/null; then "test_$tool"; else echo "test-tools: no tests for $tool" >&2; exit 2; fi
 done

@@ -1,12 +1,12 @@
 // The checker's type-free parts: the entry list, the verbose bookkeeping, the deadline
-// pacer, and the driver that runs partitions (in parallel on runtime tasks when it can).
+// pacer, and the driver that runs partitions (in parallel on every core when it pays).
 #include "tester/porcupine/checker.hpp"
 
 #include <unistd.h>
 
 #include <algorithm>
 #include <deque>
-#include <exception>
+#include <limits>
 #include <numeric>
 
 namespace porcupine::detail {
@@ -151,17 +151,38 @@ void LongestPrefixes::take(PartitionResult& result) {
 
 // --- Deadline -------------------------------------------------------------------------
 
-// Virtual time charged per kPollSteps steps in the simulated world: about what they take
-// on this machine class (50-100 ns a step).
+double clock_seconds() {
+  if (lab::simulated()) {
+    return std::chrono::duration<double>(lab::now().time_since_epoch()).count();
+  }
+  return lab::real_seconds();
+}
+
+// Virtual time charged per kSimPollSteps steps in the simulated world: about what they
+// take on this machine class (50-100 ns a step).
 constexpr lab::Duration kWorkCharge = std::chrono::microseconds(50);
 
-Pacer::Pacer(const SearchControl& control) : deadline_(control.deadline), last_(lab::now()) {}
+// The real world's first reads come after few steps (a step may be slow); the count then
+// adapts, up to this bound.
+constexpr uint32_t kFirstPollSteps = 16;
+constexpr uint32_t kMaxPollSteps = 1u << 20;
+
+Pacer::Pacer(const SearchControl& control)
+    : deadline_(control.deadline),
+      last_(clock_seconds()),
+      every_(lab::simulated() ? kSimPollSteps : kFirstPollSteps) {}
 
 bool Pacer::poll() {
-  lab::TimePoint t = lab::now();
-  if (t == last_) {  // a clock that stands still while we compute: virtual time
-    lab::sleep(kWorkCharge);
-    t = lab::now();
+  double t = clock_seconds();
+  if (lab::simulated()) {
+    if (t == last_) {  // the clock stood still while we computed: charge the work
+      lab::sleep(kWorkCharge);
+      t = clock_seconds();
+    }
+  } else if (t - last_ < kPollInterval / 2 && every_ < kMaxPollSteps) {
+    every_ *= 2;
+  } else if (t - last_ > kPollInterval * 2 && every_ > 1) {
+    every_ /= 2;
   }
   last_ = t;
   return t >= deadline_;
@@ -171,7 +192,7 @@ bool Pacer::poll() {
 
 namespace {
 
-// Below this many operations in all, starting tasks costs more than it saves.
+// Below this many operations in all, starting threads costs more than it saves.
 constexpr size_t kParallelMinOps = 200;
 
 int cores() {
@@ -182,54 +203,58 @@ int cores() {
   return n;
 }
 
-// Steps a partition runs before it lets the next one have a turn: long enough that taking
-// turns costs nothing measurable (~1-5 ms of work), short enough that an Illegal partition
-// is found early even behind a hopeless one.
+// Steps a partition runs before it lets the next one have a turn: at first long enough
+// that taking turns costs nothing measurable (~1-5 ms of work), short enough that an
+// Illegal partition is found early even behind a hopeless one; then twice as long each
+// turn, up to kMaxSliceSteps, so that a long search is not moved from worker to worker
+// (from core to core, its cache left behind) every few milliseconds. Every partition gets
+// its turn k before any gets its turn k + 2, so an Illegal partition that needs S steps
+// is still found within a few S (plus kMaxSliceSteps) per partition.
 constexpr uint64_t kSliceSteps = 1 << 15;
+constexpr uint64_t kMaxSliceSteps = 1 << 20;
 
-// Shared by the caller and its helper tasks; helpers hold it by shared_ptr, so it (with
-// the jobs, which own their data) outlives a caller that leaves early (its World
-// cancelled): the stop flag then ends the helpers within a step.
+// What the workers share while they check.
 struct Run {
   std::vector<std::shared_ptr<PartitionJob>> jobs;
   std::atomic<bool> stop{false};
   std::atomic<bool> illegal{false};
-  lab::TimePoint deadline = lab::TimePoint::max();
+  double deadline = std::numeric_limits<double>::infinity();
   bool verbose = false;
 
   lab::Mutex mu;
   std::deque<size_t> ready;  // guarded by mu: partitions waiting for their next turn
-  lab::CondVar helpers_done;
-  int helpers_running = 0;   // guarded by mu
-  std::exception_ptr error;  // guarded by mu: the first thing a search threw
+  std::vector<uint64_t> slice;  // guarded by mu: per partition, the steps of its next turn
 
-  // Takes turns on partitions until none is left or the run is stopped.
+  // Takes turns on partitions until none is left or the run is stopped. A search that
+  // throws stops the others; compute_parallel hands the exception to the caller.
   void work() {
     SearchControl control{&stop, deadline, verbose};
-    for (;;) {
-      size_t p;
-      {
-        lab::Lock lock(mu);
-        if (ready.empty() || stop.load(std::memory_order_relaxed)) return;
-        p = ready.front();
-        ready.pop_front();
+    try {
+      for (;;) {
+        size_t p;
+        uint64_t steps;
+        {
+          lab::Lock lock(mu);
+          if (ready.empty() || stop.load(std::memory_order_relaxed)) return;
+          p = ready.front();
+          ready.pop_front();
+          steps = slice[p];
+          slice[p] = std::min(2 * steps, kMaxSliceSteps);
+        }
+        if (!jobs[p]->run_slice(control, steps)) {
+          lab::Lock lock(mu);
+          ready.push_back(p);
+          continue;
+        }
+        if (jobs[p]->result().verdict == Verdict::NotLinearizable) {
+          illegal.store(true);
+          if (!verbose) stop.store(true);  // one Illegal partition decides the answer
+        }
       }
-      if (!jobs[p]->run_slice(control, kSliceSteps)) {
-        lab::Lock lock(mu);
-        ready.push_back(p);
-        continue;
-      }
-      if (jobs[p]->result().verdict == Verdict::NotLinearizable) {
-        illegal.store(true);
-        if (!verbose) stop.store(true);  // one Illegal partition decides the answer
-      }
+    } catch (...) {
+      stop.store(true);
+      throw;
     }
-  }
-
-  void fail(std::exception_ptr e) {
-    stop.store(true);
-    lab::Lock lock(mu);
-    if (!error) error = std::move(e);
   }
 };
 
@@ -237,78 +262,47 @@ struct Run {
 
 DriverOutcome run_partitions(std::vector<std::shared_ptr<PartitionJob>> jobs,
                              const CheckOptions& options) {
-  auto run = std::make_shared<Run>();
-  run->jobs = std::move(jobs);
-  std::vector<size_t> order(run->jobs.size());
+  Run run;
+  run.jobs = std::move(jobs);
+  std::vector<size_t> order(run.jobs.size());
   std::iota(order.begin(), order.end(), size_t{0});
   std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
-    return run->jobs[a]->size() > run->jobs[b]->size();  // long ones start first
+    return run.jobs[a]->size() > run.jobs[b]->size();  // long ones start first
   });
-  run->ready.assign(order.begin(), order.end());
-  run->verbose = options.verbose;
-  if (options.timeout > lab::Duration::zero()) run->deadline = lab::now() + options.timeout;
+  run.ready.assign(order.begin(), order.end());
+  run.slice.assign(run.jobs.size(), kSliceSteps);
+  run.verbose = options.verbose;
+  if (options.timeout > lab::Duration::zero()) {
+    run.deadline = clock_seconds() + std::chrono::duration<double>(options.timeout).count();
+  }
 
   size_t total_ops = 0;
-  for (const auto& job : run->jobs) total_ops += job->size();
+  for (const auto& job : run.jobs) total_ops += job->size();
   int workers = options.workers > 0 ? options.workers : cores();
-  workers = static_cast<int>(std::min<size_t>(workers, run->jobs.size()));
+  workers = static_cast<int>(std::min<size_t>(workers, run.jobs.size()));
   if (options.workers <= 0 && total_ops < kParallelMinOps) workers = 1;
+  workers = std::max(workers, 1);
 
-  // Helpers on runtime tasks; the caller is one of the workers.
-  int started = 0;
-  for (int i = 1; i < workers; ++i) {
-    {
-      lab::Lock lock(run->mu);
-      ++run->helpers_running;
-    }
-    try {
-      lab::go("porcupine-partitions-" + std::to_string(i), [run] {
-        try {
-          run->work();
-        } catch (...) {
-          run->fail(std::current_exception());
-        }
-        lab::Lock lock(run->mu);
-        if (--run->helpers_running == 0) run->helpers_done.notify_all();
-      });
-      ++started;
-    } catch (const std::exception&) {
-      // No World on this thread (std::logic_error), or it is ending: check on the caller.
-      lab::Lock lock(run->mu);
-      --run->helpers_running;
-      break;
-    }
-  }
-
-  try {
-    run->work();
-  } catch (...) {
-    run->fail(std::current_exception());
-  }
-  {
-    lab::Lock lock(run->mu);
-    try {
-      run->helpers_done.wait(lock, [&] { return run->helpers_running == 0; });
-    } catch (...) {
-      run->stop.store(true);  // our World ends: the helpers stop within a step
-      throw;
-    }
-    if (run->error) std::rethrow_exception(run->error);
-  }
+  // On threads of their own, on every core (lab::compute_parallel); the caller waits.
+  lab::compute_parallel(static_cast<size_t>(workers), [&run](size_t) { run.work(); });
 
   DriverOutcome outcome;
-  outcome.stats.workers = started + 1;
-  bool all_decided = true;
-  for (const auto& job : run->jobs) {
+  outcome.stats.workers = workers;
+  bool all_decided = true, stopped = false;
+  for (const auto& job : run.jobs) {
     PartitionResult& r = job->result();
     outcome.stats.steps += r.steps;
     outcome.stats.cached += r.cached;
     if (r.verdict != Verdict::Linearizable) all_decided = false;
+    if (r.verdict == Verdict::Stopped) stopped = true;
     outcome.partitions.push_back(std::move(r));
   }
-  outcome.result = run->illegal.load() ? CheckResult::Illegal
-                   : all_decided       ? CheckResult::Ok
-                                       : CheckResult::Unknown;
+  if (stopped) {
+    outcome.memory = std::make_shared<const std::vector<std::shared_ptr<PartitionJob>>>(std::move(run.jobs));
+  }
+  outcome.result = run.illegal.load() ? CheckResult::Illegal
+                   : all_decided      ? CheckResult::Ok
+                                      : CheckResult::Unknown;
   return outcome;
 }
 

@@ -9,15 +9,17 @@
 //   timeout <= 0 means no limit.
 //
 // The model's partitions are checked independently (the history is linearizable iff each
-// is), in parallel when the caller runs inside a lab::World: tasks started with lab::go,
-// so the runtime rule holds and the simulated world stays deterministic. Without a World
-// the partitions are checked one after another on the caller. The time budget is read on
-// the runtime's clock. Past it, the answer is Unknown unless a partition was already
-// proved Illegal. Without verbose, the first Illegal partition stops the others; with
-// verbose, every partition runs to its end (or the deadline) so the picture is complete.
+// is), by up to one worker per core: lab::compute_parallel's threads, which run on every
+// core whether or not the caller is a World's task (a World's tasks share one CPU), so the
+// runtime rule holds; in the simulated world the workers run one after another on the
+// caller, which keeps it deterministic. The time budget is real time
+// (lab::real_seconds(); virtual time in simulation), read about every half millisecond of
+// work. Past it, the answer is Unknown unless a partition was already proved Illegal.
+// Without verbose, the first Illegal partition stops the others; with verbose, every
+// partition runs to its end (or the deadline) so the picture is complete.
 //
 // Pure computation on a finished history; callable from any task or thread. The model is
-// copied and its const members may be called from several tasks at once.
+// copied and its const members may be called from several threads at once.
 #pragma once
 
 #include "labrpc/runtime.hpp"
@@ -59,13 +61,24 @@ struct CheckOptions {
 struct CheckStats {
   uint64_t steps = 0;   // model steps tried, all partitions
   uint64_t cached = 0;  // configurations remembered, all partitions
-  int workers = 0;      // tasks (the caller included) that checked partitions
+  int workers = 0;      // threads that checked partitions
 };
 
 struct CheckOutcome {
   CheckResult result = CheckResult::Unknown;
+  // Each partition's own verdict and model steps, in the model's partition order. Unknown
+  // for one left undecided: out of time, or stopped when another was found Illegal (not
+  // verbose).
+  struct Partition {
+    CheckResult result = CheckResult::Unknown;
+    uint64_t steps = 0;
+  };
+  std::vector<Partition> partitions;
   std::shared_ptr<LinearizationInfo> info;  // verbose only
   CheckStats stats;
+  // What searches stopped by the deadline (or by an Illegal partition) still hold, freed
+  // with the outcome: after the answer, not inside the budget.
+  std::shared_ptr<const void> memory;
 };
 
 namespace detail {
@@ -74,12 +87,19 @@ struct DriverOutcome {
   CheckResult result = CheckResult::Unknown;
   std::vector<PartitionResult> partitions;
   CheckStats stats;
+  std::shared_ptr<const void> memory;  // the jobs, when a search was stopped
 };
 
-// Runs the partitions' searches (checker.cpp): in parallel on lab::go tasks when a World
-// is current and it pays, else on the caller. Rethrows what a search threw.
+// Runs the partitions' searches (checker.cpp): on several threads when it pays, else on
+// the caller. Rethrows what a search threw.
 DriverOutcome run_partitions(std::vector<std::shared_ptr<PartitionJob>> jobs,
                              const CheckOptions& options);
+
+inline CheckResult to_check_result(Verdict v) {
+  return v == Verdict::Linearizable      ? CheckResult::Ok
+         : v == Verdict::NotLinearizable ? CheckResult::Illegal
+                                         : CheckResult::Unknown;
+}
 
 // Throws std::invalid_argument naming the operation when Return < Call.
 void check_times(size_t index, int64_t call, int64_t ret);
@@ -123,6 +143,10 @@ CheckOutcome Check(const M& model, const std::vector<Op>& history, const CheckOp
   CheckOutcome outcome;
   outcome.result = driven.result;
   outcome.stats = driven.stats;
+  outcome.memory = std::move(driven.memory);
+  for (const detail::PartitionResult& found : driven.partitions) {
+    outcome.partitions.push_back({detail::to_check_result(found.verdict), found.steps});
+  }
   if (options.verbose) {
     auto info = std::make_shared<LinearizationInfo>();
     info->partitions.resize(groups.size());
@@ -130,9 +154,7 @@ CheckOutcome Check(const M& model, const std::vector<Op>& history, const CheckOp
       PartitionInfo& part = info->partitions[p];
       detail::PartitionResult& found = driven.partitions[p];
       part.ops = std::move(groups[p]);
-      part.result = found.verdict == detail::Verdict::Linearizable      ? CheckResult::Ok
-                    : found.verdict == detail::Verdict::NotLinearizable ? CheckResult::Illegal
-                                                                        : CheckResult::Unknown;
+      part.result = outcome.partitions[p].result;
       part.partials = std::move(found.partials);
       part.longest = std::move(found.longest);
       if (part.longest.empty()) part.longest.assign(part.ops.size(), -1);

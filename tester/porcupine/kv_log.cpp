@@ -1,16 +1,15 @@
 // See kv_log.hpp.
 #include "tester/porcupine/kv_log.hpp"
 
+#include "tester/porcupine/adapters.hpp"
+#include "tester/porcupine/jepsen_log.hpp"
+
 #include <algorithm>
-#include <map>
-#include <regex>
 #include <stdexcept>
 
 namespace porcupine {
 
 namespace {
-
-int OpCode(const std::string& f) { return f == "get" ? 0 : f == "put" ? 1 : 2; }
 
 const char* OpName(int op) { return op == 0 ? "get" : op == 1 ? "put" : "append"; }
 
@@ -24,52 +23,7 @@ std::string Quoted(const std::string& s) {
 }  // namespace
 
 std::vector<KvOperation> ReadKvLog(std::istream& in, const std::string& source) {
-  static const std::regex kEvent(
-      R"re(^\{:process (\d+), :type :(invoke|ok), :f :(get|put|append), )re"
-      R"re(:key "([^"]*)", :value (nil|"([^"]*)")\}\s*$)re");
-  std::vector<KvOperation> history;
-  std::map<int, size_t> open;  // process -> its operation in history
-  std::string line;
-  int64_t number = 0;
-  while (std::getline(in, line)) {
-    ++number;
-    if (line.empty()) continue;
-    std::smatch m;
-    const auto where = [&] { return source + ":" + std::to_string(number) + ": "; };
-    if (!std::regex_match(line, m, kEvent)) {
-      throw std::runtime_error(where() + "not an event: " + line);
-    }
-    const int process = std::stoi(m[1]);
-    const int op = OpCode(m[3]);
-    const std::string value = m[6];
-    if (m[2] == "invoke") {
-      if (open.count(process) != 0) {
-        throw std::runtime_error(where() + "process " + m[1].str() + " invokes twice");
-      }
-      KvOperation o;
-      o.ClientId = process;
-      o.Input.Op = op;
-      o.Input.Key = m[4];
-      if (op != 0) o.Input.Value = value;
-      o.Call = number;
-      open[process] = history.size();
-      history.push_back(std::move(o));
-      continue;
-    }
-    const auto it = open.find(process);
-    if (it == open.end()) {
-      throw std::runtime_error(where() + "process " + m[1].str() + " returns without an invoke");
-    }
-    KvOperation& o = history[it->second];
-    if (o.Input.Op != op || o.Input.Key != m[4].str()) {
-      throw std::runtime_error(where() + "process " + m[1].str() + " returns another operation");
-    }
-    if (op == 0) o.Output.Value = value;
-    o.Return = number;
-    open.erase(it);
-  }
-  for (const auto& [process, index] : open) history[index].Return = number + 1;
-  return history;
+  return ToKvHistory(ReadJepsenLog(in, source));
 }
 
 void WriteKvLog(std::ostream& out, const std::vector<KvOperation>& history) {

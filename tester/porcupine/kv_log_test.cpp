@@ -89,15 +89,38 @@ TEST_SUITE("porcupine") {
 
   TEST_CASE("ReadKvLog_namesTheLineItCannotRead") {
     CHECK(error_of("{:process 0, :type :invoke, :f :get, :key \"1\", :value nil}\n"
-                   "{:process 0, :type :fail, :f :get, :key \"1\", :value nil}\n")
-              .find("test.txt:2: not an event") == 0);
+                   "{:process 0, :type :done, :f :get, :key \"1\", :value nil}\n")
+              .find("test.txt:2: unknown :type :done") == 0);
     CHECK(error_of("{:process 4, :type :ok, :f :get, :key \"1\", :value \"\"}\n")
-              .find("test.txt:1: process 4 returns without an invoke") == 0);
+              .find("test.txt:1: process 4 completes (:ok) without an invoke") == 0);
     CHECK(error_of("{:process 2, :type :invoke, :f :get, :key \"1\", :value nil}\n"
                    "{:process 2, :type :invoke, :f :get, :key \"1\", :value nil}\n")
-              .find("test.txt:2: process 2 invokes twice") == 0);
+              .find("test.txt:2: process 2 invokes again, but its operation from test.txt:1 "
+                    "has not completed") == 0);
     CHECK(error_of("{:process 2, :type :invoke, :f :get, :key \"1\", :value nil}\n"
                    "{:process 2, :type :ok, :f :append, :key \"1\", :value \"v\"}\n")
-              .find("test.txt:2: process 2 returns another operation") == 0);
+              .find("test.txt:2: process 2 completes :f :append on :key 1 but invoked :f :get "
+                    "on :key 1 at test.txt:1") == 0);
+    CHECK(error_of("{:process 2, :type :invoke, :f :cas, :key \"1\", :value nil}\n")
+              .find("test.txt:1: the kv model has no :f :cas") == 0);
+    CHECK(error_of("{:process 2, :type :invoke :f}\n").find("test.txt:1: not an event") == 0);
+  }
+
+  TEST_CASE("ReadKvLog_failedAndUnfinishedOperations") {
+    // A failed put did not happen; an :info append may have; a get that never returned
+    // is left out.
+    const auto history = read(
+        "{:process 0, :type :invoke, :f :put, :key \"k\", :value \"a\"}\n"
+        "{:process 0, :type :fail, :f :put, :key \"k\", :value \"a\"}\n"
+        "{:process 1, :type :invoke, :f :append, :key \"k\", :value \"b\"}\n"
+        "{:process 1, :type :info, :f :append, :key \"k\", :value \"b\"}\n"
+        "{:process 2, :type :invoke, :f :get, :key \"k\", :value nil}\n"
+        "{:process 3, :type :invoke, :f :get, :key \"k\", :value nil}\n"
+        "{:process 3, :type :ok, :f :get, :key \"k\", :value \"b\"}\n");
+    REQUIRE(history.size() == 2);
+    CHECK(history[0].Input.Op == 2);
+    CHECK(history[0].Return == 8);  // after the last line
+    CHECK(history[1].Output.Value == "b");
+    CHECK(CheckOperations(KvModel{}, history));
   }
 }

@@ -9,7 +9,7 @@
 //     State init() const { return 0; }
 //     // Whether `input` answered with `output` is legal in `state`, and the state after
 //     // it. Must not mutate anything: the search calls it many times, in any order, and
-//     // (when partitions run in parallel) from several tasks at once.
+//     // (when partitions run in parallel) from several threads at once.
 //     std::pair<bool, State> step(const State& s, const Input& in, const Output& out) const;
 //     // Optional, each with a default:
 //     bool equal(const State& a, const State& b) const;          // default: a == b

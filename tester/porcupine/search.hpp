@@ -15,8 +15,9 @@
 //     and try the entries after it. With nothing to pop, no linearization exists.
 // When only the head is left, the stack is a linearization.
 //
-// Threading: one search runs on one task. Different searches share nothing but the
-// model (const) and the stop flag.
+// Threading: a search runs on one thread at a time (a worker takes it for a turn under the
+// driver's lock). Different searches share nothing but the model (const) and the stop
+// flag.
 #pragma once
 
 #include "labrpc/runtime.hpp"
@@ -27,6 +28,7 @@
 #include <cstdint>
 #include <cstring>
 #include <deque>
+#include <limits>
 #include <memory>
 #include <utility>
 #include <vector>
@@ -51,31 +53,44 @@ struct PartitionResult {
   std::vector<int32_t> longest;
 };
 
+// The checker's clock, in seconds from an arbitrary start: real time in the real world
+// (lab::real_seconds(): the searches run on compute threads of no World), virtual time in
+// the simulated one.
+double clock_seconds();
+
 // What a search watches besides its own work.
 struct SearchControl {
   std::atomic<bool>* stop = nullptr;  // raised: give up now
-  lab::TimePoint deadline = lab::TimePoint::max();
+  double deadline = std::numeric_limits<double>::infinity();  // on clock_seconds()
   bool verbose = false;
 };
 
-// Says every kPollSteps steps whether the deadline has passed. In the simulated world the
-// clock does not move while a task computes, so when it has not moved since the last poll
-// the pacer hands the turn back to the runtime for a moment: the work is charged in
-// virtual time (so the deadline can pass there too) and other tasks get to run.
+// Says, every so many steps, whether the deadline has passed. In the real world it reads
+// the clock about every kPollInterval of work, whatever a step costs (a key/value step
+// that copies a long value may take microseconds, a register's nanoseconds), so a budget
+// is overrun by about that much: it doubles or halves its step count between reads to
+// stay near it. In the simulated world the clock does not move while a task computes:
+// every kSimPollSteps steps the pacer hands the turn back to the runtime for a moment, so
+// the work is charged in virtual time (and the deadline can pass there too) and other
+// tasks get to run.
 class Pacer {
  public:
-  static constexpr uint32_t kPollSteps = 1024;
+  static constexpr double kPollInterval = 0.5e-3;
+  static constexpr uint32_t kSimPollSteps = 1024;
   explicit Pacer(const SearchControl& control);
   bool expired() {
-    if (++count_ < kPollSteps) return false;
+    if (++count_ < every_) return false;
     count_ = 0;
     return poll();
   }
+  // Whether `seconds` more work, done in one go, would end past the deadline.
+  bool would_overrun(double seconds) const { return clock_seconds() + seconds >= deadline_; }
 
  private:
   bool poll();
-  lab::TimePoint deadline_;
-  lab::TimePoint last_;
+  double deadline_;
+  double last_;
+  uint32_t every_;
   uint32_t count_ = 0;
 };
 
@@ -203,8 +218,10 @@ class VisitedCache {
     }
   }
 
-  void insert(uint64_t hash, const OpSet& set) {
-    if ((size_ + 1) * 2 > slots_.size()) grow();
+  // Without `may_grow` the table fills past half (probes get longer) rather than double;
+  // it must not be crowded().
+  void insert(uint64_t hash, const OpSet& set, bool may_grow = true) {
+    if (grows_on_insert() && (may_grow || crowded())) grow();
     const uint32_t e = static_cast<uint32_t>(size_++);
     const size_t len = set.hi() - set.lo();
     if (blocks_.empty() || blocks_.back().size() + 1 + len > blocks_.back().capacity()) {
@@ -219,6 +236,12 @@ class VisitedCache {
   }
 
   size_t size() const { return size_; }
+  // Whether the next insert doubles the table, and about how long that will take (the
+  // last doubling took half as long): at millions of entries, seconds on a slow machine.
+  bool grows_on_insert() const { return (size_ + 1) * 2 > slots_.size(); }
+  double grow_estimate() const { return 2.5 * last_grow_seconds_; }
+  // Too full to take another entry without doubling.
+  bool crowded() const { return (size_ + 1) * 16 > slots_.size() * 15; }
 
  private:
   static constexpr size_t kBlockWords = 1 << 16;
@@ -243,12 +266,14 @@ class VisitedCache {
     slots_[i] = slot;
   }
   void grow() {
+    const double start = clock_seconds();
     std::vector<Slot> old(slots_.size() * 2);
     old.swap(slots_);
     mask_ = slots_.size() - 1;
     for (const Slot& slot : old) {
       if (slot.entry != 0) place(slot);
     }
+    last_grow_seconds_ = clock_seconds() - start;
   }
 
   size_t size_ = 0;
@@ -256,6 +281,7 @@ class VisitedCache {
   std::vector<Where> where_;                   // per entry
   std::vector<Slot> slots_;  // open addressing, linear probing, load <= 1/2
   size_t mask_;
+  double last_grow_seconds_ = 0;
 };
 
 // One partition's work, behind a type-free face so that checker.cpp can schedule it. The
@@ -321,8 +347,17 @@ class PartitionSearch final : public PartitionJob {
                               return model_equal(model, w.states[e + 1], candidate);
                             }) >= 0;
           if (!seen) {
+            // A doubling of the cache that would end past the deadline is not begun: the
+            // table fills up instead, and when it is crowded the search stops.
+            const bool late =
+                w.cache.grows_on_insert() && w.pacer.would_overrun(w.cache.grow_estimate());
+            if (late && w.cache.crowded()) {
+              result_.timed_out = true;
+              control.stop->store(true, std::memory_order_relaxed);
+              return finish();
+            }
             w.states.push_back(std::move(stepped.second));
-            w.cache.insert(key, w.linearized);
+            w.cache.insert(key, w.linearized, !late);
             w.stack.push_back({node, w.state});
             w.state = static_cast<int32_t>(w.states.size() - 1);
             if (control.verbose) w.longest.push(op);
@@ -413,7 +448,11 @@ class PartitionSearch final : public PartitionJob {
     if (walk_) {
       result_.cached = walk_->cache.size();
       walk_->longest.take(result_);
-      walk_.reset();  // the memory goes now, not when the caller is done
+      // A decided search's memory goes now, while others may still run. A stopped one's
+      // stays with the job, which the checker hands to the caller with the answer
+      // (CheckOutcome::memory): freeing millions of states and cache entries takes a
+      // noticeable share of the budget that just ran out.
+      if (result_.verdict != Verdict::Stopped) walk_.reset();
     }
     return true;
   }
