@@ -115,16 +115,6 @@ void pin(pthread_t thread, int cpu) {
   if (cpu >= 0) platform::pin_thread(thread, cpu);
 }
 
-// The CPUs the process may use, as it started (before any thread was pinned).
-const cpu_set_t g_process_cpus = [] {
-  cpu_set_t set;
-  CPU_ZERO(&set);
-  if (sched_getaffinity(0, sizeof set, &set) != 0) {
-    for (int c = 0; c < CPU_SETSIZE; ++c) CPU_SET(c, &set);
-  }
-  return set;
-}();
-
 class RealWorld;
 thread_local WorldImpl* tls_world = nullptr;
 
@@ -791,9 +781,7 @@ class RealBackend final : public Backend {
     // A caller free to use every CPU (the test's thread, a tool's main) does job 0
     // itself: it starts at once, and one thread fewer is made. A pinned one (a World's
     // task) only waits.
-    cpu_set_t caller_cpus;
-    const bool caller_free = sched_getaffinity(0, sizeof caller_cpus, &caller_cpus) == 0 &&
-                             CPU_EQUAL(&caller_cpus, &g_process_cpus);
+    const bool caller_free = platform::thread_uses_every_cpu();
     const size_t first_thread = caller_free || n == 1 ? 1 : 0;
     std::vector<std::thread> threads;
     threads.reserve(n);
@@ -801,7 +789,7 @@ class RealBackend final : public Backend {
     try {
       for (; i < n; ++i) {
         threads.emplace_back([&run, i] {
-          pthread_setaffinity_np(pthread_self(), sizeof g_process_cpus, &g_process_cpus);
+          platform::unpin_current_thread();
           run(i);
         });
       }

@@ -71,6 +71,35 @@ int current_cpu() {
 #endif
 }
 
+#if defined(__linux__)
+namespace {
+// The CPUs the process may use, as it started (before any thread was pinned).
+const cpu_set_t g_process_cpus = [] {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (sched_getaffinity(0, sizeof set, &set) != 0) {
+    for (int c = 0; c < CPU_SETSIZE; ++c) CPU_SET(c, &set);
+  }
+  return set;
+}();
+}  // namespace
+#endif
+
+bool thread_uses_every_cpu() {
+#if defined(__linux__)
+  cpu_set_t set;
+  return sched_getaffinity(0, sizeof set, &set) == 0 && CPU_EQUAL(&set, &g_process_cpus);
+#else
+  return true;
+#endif
+}
+
+void unpin_current_thread() {
+#if defined(__linux__)
+  pthread_setaffinity_np(pthread_self(), sizeof g_process_cpus, &g_process_cpus);
+#endif
+}
+
 int allowed_cpu_count() {
 #if defined(__linux__)
   cpu_set_t set;

@@ -19,6 +19,14 @@ bool can_pin_threads();
 // Moves `thread` to run on `cpu` only; false where pinning is not available or failed.
 bool pin_thread(pthread_t thread, int cpu);
 
+// Whether the calling thread may run on every CPU the process started with (true where
+// threads cannot be pinned).
+bool thread_uses_every_cpu();
+
+// Lets the calling thread run on every CPU the process started with again; nothing where
+// threads cannot be pinned.
+void unpin_current_thread();
+
 // The CPU the calling thread runs on now, or -1 where the system does not say.
 int current_cpu();
 

@@ -385,7 +385,7 @@ void RaftConfig::applierSnap(int i, uint64_t life,
     // else: ignore other types of ApplyMsg.
     if (!err.empty()) applyFailure(i, err);
     if (monitor_ && m->SnapshotValid) {
-      monitor_->applied(life, m->SnapshotIndex);
+      if (auto v = monitor_->applied_snapshot(life, i, m->SnapshotIndex)) applyFailure(i, *v);
     } else if (monitor_ && m->CommandValid) {
       monitor_->applied(life, m->CommandIndex);
     }

@@ -148,4 +148,17 @@ void SafetyMonitor::applied(uint64_t life, int index) {
   l.applied_high = std::max(l.applied_high, index);
 }
 
+std::optional<std::string> SafetyMonitor::applied_snapshot(uint64_t life, int peer, int index) {
+  lab::Lock lock(mu_);
+  Life& l = lives_.at(life);
+  if (index < l.applied_high) {
+    return cat("applied order: peer ", peer, " was given a snapshot through index ", index,
+               " after applying index ", l.applied_high,
+               " (lastApplied only increases: a snapshot older than the commit index must "
+               "be ignored)");
+  }
+  l.applied_high = index;
+  return std::nullopt;
+}
+
 }  // namespace tester

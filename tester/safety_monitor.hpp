@@ -12,6 +12,8 @@
 //   leader log           a leader's Start returns an index past everything that peer has
 //                        applied, and past its earlier Starts in the same term (leader
 //                        append-only);
+//   applied order        a snapshot the applier is given is not behind what that life
+//                        already applied (Figure 2: lastApplied increases monotonically);
 //   leader completeness  a leader of term T puts a command past every index committed by
 //                        an earlier term: once peer j applied index c and later reported
 //                        term t, c was committed by term t (j learned it from the leader
@@ -74,8 +76,11 @@ class SafetyMonitor {
   std::optional<std::string> state(const Ticket& ticket, int term, bool is_leader);
   // The answer of Start; the violation it shows, if any.
   std::optional<std::string> start(const Ticket& ticket, int index, int term, bool is_leader);
-  // The life's applier took index `index` (a command, or a snapshot through it).
+  // The life's applier took a command at `index`.
   void applied(uint64_t life, int index);
+  // The life's applier took a snapshot through `index`; the violation if it is behind
+  // what the life applied.
+  std::optional<std::string> applied_snapshot(uint64_t life, int peer, int index);
 
  private:
   struct Life {

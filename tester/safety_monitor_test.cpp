@@ -121,6 +121,21 @@ TEST_CASE("leader log: a leader's Start at an index it has applied") {
         "leader log: peer 0, leader in term 2, put a command at index 3 but had applied index 4");
 }
 
+TEST_CASE("applied order: a snapshot behind what the life applied") {
+  SafetyMonitor m(3);
+  const uint64_t a = m.started(1);
+  for (int i = 1; i <= 12; i++) m.applied(a, i);
+  CHECK_FALSE(m.applied_snapshot(a, 1, 12));  // not behind: allowed
+  CHECK_FALSE(m.applied_snapshot(a, 1, 20));
+  CHECK(m.applied_snapshot(a, 1, 19) ==
+        "applied order: peer 1 was given a snapshot through index 19 after applying index 20 "
+        "(lastApplied only increases: a snapshot older than the commit index must be ignored)");
+  // A new life starts from its own snapshot, whatever the last one applied.
+  m.crashing(1);
+  const uint64_t a2 = m.started(1);
+  CHECK_FALSE(m.applied_snapshot(a2, 1, 9));
+}
+
 TEST_CASE("leader append-only: a leader's Start below an earlier one of its term") {
   SafetyMonitor m(3);
   const uint64_t a = m.started(0);

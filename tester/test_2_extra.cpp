@@ -32,6 +32,17 @@ void restore_all(RaftConfig& cfg) {
   cfg.one(cfg.rand_int(), cfg.n(), true);
 }
 
+// The first connected peer seen leading, polled every millisecond: the moment it has
+// counted its deciding vote (checkOneLeader looks only after half a second).
+int await_leader(RaftConfig& cfg) {
+  for (const lab::TimePoint end = lab::now() + 5s; lab::now() < end; lab::sleep(1ms)) {
+    for (int i = 0; i < cfg.n(); i++) {
+      if (cfg.connected(i) && cfg.get_state(i).isLeader) return i;
+    }
+  }
+  cfg.fail("expected one leader, got none");
+}
+
 }  // namespace
 
 TEST_SUITE("2A-extra") {
@@ -249,7 +260,9 @@ TEST_CASE("TestExtraVoteSurvivesCrash2C") {
     // The old leader restarts as a follower; one of the two wins the next term.
     cfg.start1(leader);
     cfg.connect(leader);
-    const int a = cfg.checkOneLeader();
+    // Caught the moment it wins, while a voter that saves its vote after replying may not
+    // have saved it yet.
+    const int a = await_leader(cfg);
     const int term = cfg.get_state(a).term;
     const int voter = servers - a - b;  // the third peer
     if (term != tb + 1) {
@@ -257,8 +270,8 @@ TEST_CASE("TestExtraVoteSurvivesCrash2C") {
       continue;
     }
 
+    cfg.crash1(voter);  // first: its vote is a few milliseconds old
     cfg.crash1(a);
-    cfg.crash1(voter);
     cfg.start1(voter);
     cfg.start1(b);
     cfg.connect(voter);
