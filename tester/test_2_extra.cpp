@@ -370,3 +370,42 @@ TEST_CASE("TestExtraFigure8Schedule2C") {
 }
 
 }  // TEST_SUITE("2C-extra")
+
+TEST_SUITE("2D-extra") {
+
+// The snapshot is persistent state as much as the log is (Figure 13): a restarted peer
+// reads it back, for it may have to send it. A follower is cut off while the other two
+// take snapshots past its log; both restart, one leads, and, with no new command (so no
+// new snapshot), the follower returns: it can catch up only from the snapshot the
+// restarted leader read back.
+// points: extra
+TEST_CASE("TestExtraSnapshotAfterRestart2D") {
+  const int servers = 3;
+  RaftConfig cfg(servers, false, true);
+
+  cfg.begin("Test (2D-extra): a restarted leader sends the snapshot it read back");
+
+  cfg.one(cfg.rand_int(), servers, true);
+  for (int round = 0; round < 3; round++) {
+    const int leader = cfg.checkOneLeader();
+    const int behind = (leader + 1) % servers;
+    cfg.disconnect(behind);
+    for (int k = 0; k < 25; k++) cfg.one(cfg.rand_int(), servers - 1, true);
+    for (int i = 0; i < servers; i++) {
+      if (i != behind) cfg.crash1(i);
+    }
+    for (int i = 0; i < servers; i++) {
+      if (i == behind) continue;
+      cfg.start1(i);
+      cfg.connect(i);
+    }
+    cfg.checkOneLeader();
+    cfg.connect(behind);
+    lab::sleep(1s);  // the follower catches up before any new command
+    cfg.one(cfg.rand_int(), servers, true);
+  }
+
+  cfg.end();
+}
+
+}  // TEST_SUITE("2D-extra")
