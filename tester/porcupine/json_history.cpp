@@ -16,14 +16,21 @@ namespace porcupine {
 
 namespace {
 
+struct JsonMember;
+
 struct Json {
   enum class Kind { Null, Bool, Int, Float, String, Array, Object };
   Kind kind = Kind::Null;
   int64_t number = 0;
   std::string text;  // String; Float: as written
   std::vector<Json> items;
-  std::vector<std::pair<std::string, Json>> members;
+  std::vector<JsonMember> members;  // not pairs: a pair needs Json complete (Clang 14)
   int64_t line = 0;
+};
+
+struct JsonMember {
+  std::string name;
+  Json value;
 };
 
 class JsonParser {
@@ -72,7 +79,7 @@ class JsonParser {
         space();
         if (pos_ >= text_.size() || text_[pos_] != ':') fail("expected ':' after \"" + name + "\"");
         ++pos_;
-        v.members.emplace_back(std::move(name), value());
+        v.members.push_back(JsonMember{std::move(name), value()});
         if (close('}')) return v;
         expect_comma('}');
       }
