@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
@@ -125,10 +126,10 @@ Settings read_settings(char** argv) {
     s.timeout = v;
   }
   if (const char* k = env("LAB_SWEEP_STOP_AFTER")) {
-    char* end = nullptr;
-    errno = 0;
-    const unsigned long long v = std::strtoull(k, &end, 10);
-    if (errno != 0 || end == k || *end != '\0' || v == 0 || *k == '-') {
+    uint64_t v = 0;
+    const char* end = k + std::strlen(k);
+    const auto [stop, error] = std::from_chars(k, end, v, 10);
+    if (error != std::errc() || stop != end || v == 0) {
       usage_error(std::string("LAB_SWEEP_STOP_AFTER=") + k +
                   ": expected how many failing seeds end the sweep, a whole number above 0");
     }
@@ -536,8 +537,8 @@ int run(int argc, char** argv, RunTests run_tests) {
         case SeedOutcome::kRan:
           break;
       }
-      if (settings.stop_after != 0 && results.failing_seeds() >= settings.stop_after &&
-          !(seed == range.last && &range == &settings.seeds.back())) {
+      const bool last_seed = seed == range.last && &range == &settings.seeds.back();
+      if (settings.stop_after != 0 && results.failing_seeds() >= settings.stop_after && !last_seed) {
         std::printf("sweep: stopped after seed %llu: %llu failing seeds (LAB_SWEEP_STOP_AFTER=%llu)\n",
                     static_cast<unsigned long long>(seed),
                     static_cast<unsigned long long>(results.failing_seeds()),
